@@ -1,0 +1,220 @@
+//! Preallocated histogram cells, updated with relaxed atomics.
+//!
+//! A [`Row`] holds the request durations of one (route, method) pair: a fixed
+//! number of status code slots, each claimed by the first request with its
+//! code, and one overflow slot. Finding a slot is a scan of a few `u16`s; an
+//! observation is two `fetch_add`s. Nothing allocates, locks or hashes.
+
+use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
+
+/// The bucket bounds of the request duration histogram.
+#[derive(Debug)]
+pub(crate) struct Bounds {
+    /// Upper bounds in seconds, as exported in `le`.
+    seconds: Box<[f64]>,
+    /// The same bounds in nanoseconds: observations compare integers.
+    nanos: Box<[u64]>,
+}
+
+impl Bounds {
+    /// `seconds` must be finite, positive and strictly increasing (checked by
+    /// the builder).
+    pub(crate) fn new(seconds: &[f64]) -> Self {
+        let nanos = seconds
+            .iter()
+            // Bounds are validated positive and finite; a bound above u64::MAX
+            // nanoseconds (584 years) saturates, which is what `as` does.
+            .map(|s| (s * 1e9).ceil() as u64)
+            .collect();
+        Self { seconds: seconds.into(), nanos }
+    }
+
+    /// The number of cumulative buckets, `+Inf` included.
+    pub(crate) fn len(&self) -> usize {
+        self.seconds.len() + 1
+    }
+
+    /// The bucket an observation falls into: the first bound `>=` the value,
+    /// or the `+Inf` bucket.
+    fn bucket_of(&self, nanos: u64) -> usize {
+        self.nanos.partition_point(|&bound| bound < nanos)
+    }
+}
+
+/// The counts of one histogram: per bucket (not cumulative) and the sum.
+#[derive(Debug)]
+pub(crate) struct Histogram {
+    /// One counter per bucket, the `+Inf` bucket last; `_count` is their sum,
+    /// so it always agrees with the buckets.
+    buckets: Box<[AtomicU64]>,
+    sum_nanos: AtomicU64,
+}
+
+/// What a scrape reads of one histogram.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Snapshot {
+    pub(crate) sum_seconds: f64,
+    pub(crate) count: u64,
+    /// Per-bucket (not cumulative) counts, `+Inf` last.
+    pub(crate) buckets: Vec<u64>,
+}
+
+impl Snapshot {
+    pub(crate) fn add(&mut self, other: &Snapshot) {
+        self.sum_seconds += other.sum_seconds;
+        self.count += other.count;
+        if self.buckets.len() < other.buckets.len() {
+            self.buckets.resize(other.buckets.len(), 0);
+        }
+        for (mine, theirs) in self.buckets.iter_mut().zip(&other.buckets) {
+            *mine += theirs;
+        }
+    }
+
+    /// The `(upper bound, count)` pairs prometheus-client's encoder takes.
+    pub(crate) fn encoder_buckets(&self, bounds: &Bounds) -> Vec<(f64, u64)> {
+        bounds
+            .seconds
+            .iter()
+            .copied()
+            .chain(std::iter::once(f64::INFINITY))
+            .zip(self.buckets.iter().copied())
+            .collect()
+    }
+}
+
+impl Histogram {
+    fn new(bounds: &Bounds) -> Self {
+        Self {
+            buckets: (0..bounds.len()).map(|_| AtomicU64::new(0)).collect(),
+            sum_nanos: AtomicU64::new(0),
+        }
+    }
+
+    fn observe(&self, bounds: &Bounds, nanos: u64) {
+        self.buckets[bounds.bucket_of(nanos)].fetch_add(1, Ordering::Relaxed);
+        self.sum_nanos.fetch_add(nanos, Ordering::Relaxed);
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        let buckets: Vec<u64> = self.buckets.iter().map(|b| b.load(Ordering::Relaxed)).collect();
+        Snapshot {
+            // Precision: f64 holds integers exactly up to 2^53 ns (104 days of
+            // summed request time); beyond that the sum rounds, as any f64 sum does.
+            sum_seconds: self.sum_nanos.load(Ordering::Relaxed) as f64 / 1e9,
+            count: buckets.iter().sum(),
+            buckets,
+        }
+    }
+}
+
+/// The status code label of a slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Status {
+    Code(u16),
+    /// The row's capacity was used up: [`crate::OTHER_STATUS`].
+    Other,
+}
+
+/// The durations of one (route, method) pair, by status code.
+#[derive(Debug)]
+pub(crate) struct Row {
+    /// The code each slot was claimed for; 0 while free. Codes are never 0.
+    codes: Box<[AtomicU16]>,
+    /// One histogram per slot in `codes`, then the overflow histogram.
+    histograms: Box<[Histogram]>,
+}
+
+impl Row {
+    pub(crate) fn new(bounds: &Bounds, status_slots: usize) -> Self {
+        Self {
+            codes: (0..status_slots).map(|_| AtomicU16::new(0)).collect(),
+            histograms: (0..=status_slots).map(|_| Histogram::new(bounds)).collect(),
+        }
+    }
+
+    /// Records one request. `code` is a status code, `100..=999`.
+    pub(crate) fn observe(&self, bounds: &Bounds, code: u16, nanos: u64) {
+        self.histograms[self.slot_of(code)].observe(bounds, nanos);
+    }
+
+    fn slot_of(&self, code: u16) -> usize {
+        debug_assert_ne!(code, 0);
+        for (slot, claimed) in self.codes.iter().enumerate() {
+            let current = claimed.load(Ordering::Relaxed);
+            if current == code {
+                return slot;
+            }
+            if current == 0 {
+                // Release: a scrape that sees the code (Acquire) also sees
+                // that the slot's histogram belongs to it.
+                match claimed.compare_exchange(0, code, Ordering::Release, Ordering::Relaxed) {
+                    Ok(_) => return slot,
+                    Err(winner) if winner == code => return slot,
+                    Err(_) => {}
+                }
+            }
+        }
+        self.codes.len()
+    }
+
+    /// Every slot that has seen a request, with its label.
+    pub(crate) fn snapshots(&self) -> impl Iterator<Item = (Status, Snapshot)> + '_ {
+        let claimed = self.codes.iter().enumerate().filter_map(|(slot, code)| {
+            match code.load(Ordering::Acquire) {
+                0 => None,
+                code => Some((Status::Code(code), self.histograms[slot].snapshot())),
+            }
+        });
+        let overflow = std::iter::once((Status::Other, self.histograms[self.codes.len()].snapshot()))
+            .filter(|(_, snapshot)| snapshot.count > 0);
+        claimed.chain(overflow)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bounds() -> Bounds {
+        Bounds::new(&[0.005, 0.01, 0.1])
+    }
+
+    #[test]
+    fn an_observation_lands_in_the_first_bucket_whose_bound_is_not_below_it() {
+        let bounds = bounds();
+        assert_eq!(bounds.bucket_of(0), 0);
+        assert_eq!(bounds.bucket_of(5_000_000), 0, "le is inclusive");
+        assert_eq!(bounds.bucket_of(5_000_001), 1);
+        assert_eq!(bounds.bucket_of(100_000_000), 2);
+        assert_eq!(bounds.bucket_of(100_000_001), 3, "+Inf");
+    }
+
+    #[test]
+    fn codes_claim_slots_until_the_row_is_full_then_overflow() {
+        let bounds = bounds();
+        let row = Row::new(&bounds, 2);
+        row.observe(&bounds, 200, 1);
+        row.observe(&bounds, 404, 1);
+        row.observe(&bounds, 200, 1);
+        row.observe(&bounds, 500, 1);
+        row.observe(&bounds, 503, 1);
+        let seen: Vec<(Status, u64)> = row.snapshots().map(|(s, snap)| (s, snap.count)).collect();
+        assert_eq!(
+            seen,
+            [(Status::Code(200), 2), (Status::Code(404), 1), (Status::Other, 2)]
+        );
+    }
+
+    #[test]
+    fn count_is_the_sum_of_buckets_and_sum_is_in_seconds() {
+        let bounds = bounds();
+        let row = Row::new(&bounds, 1);
+        row.observe(&bounds, 200, 2_000_000);
+        row.observe(&bounds, 200, 3_000_000_000);
+        let (_, snapshot) = row.snapshots().next().unwrap();
+        assert_eq!(snapshot.count, 2);
+        assert_eq!(snapshot.buckets, [1, 0, 0, 1]);
+        assert!((snapshot.sum_seconds - 3.002).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,129 @@
+//! Encodes the HTTP metrics at scrape time, through prometheus-client's
+//! [`Collector`].
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeLabelValue, LabelSetEncoder, LabelValueEncoder, NoLabelSet, EncodeLabel};
+use prometheus_client::metrics::MetricType;
+use prometheus_client::registry::Unit;
+
+use crate::cells::{Row, Snapshot, Status};
+use crate::inventory::routes;
+use crate::labels::{HttpMethod, OTHER_STATUS, UNMATCHED, UNREGISTERED};
+use crate::middleware::Shared;
+use crate::stamp;
+
+const DURATION_HELP: &str = "Duration of HTTP server requests, by method, route template and status code";
+const ACTIVE_HELP: &str = "Number of HTTP server requests in flight, by method";
+const ROUTE_HELP: &str = "Every route registered with route-labels, whether or not it received traffic";
+
+#[derive(Debug)]
+pub(crate) struct HttpCollector {
+    shared: Arc<Shared>,
+}
+
+impl HttpCollector {
+    pub(crate) fn new(shared: Arc<Shared>) -> Self {
+        Self { shared }
+    }
+
+    /// Every histogram series with at least one observation, merged by label
+    /// set (two mounts can resolve to one template) and sorted.
+    fn duration_series(&self) -> BTreeMap<(&'static str, HttpMethod, Status), Snapshot> {
+        let mut series = BTreeMap::new();
+        let mut add = |route: &'static str, method: HttpMethod, row: &Row| {
+            for (status, snapshot) in row.snapshots() {
+                series
+                    .entry((route, method, status))
+                    .or_insert_with(Snapshot::default)
+                    .add(&snapshot);
+            }
+        };
+        for (id, mount) in stamp::all_mounts().into_iter().enumerate() {
+            let id = u32::try_from(id).expect("mount ids fit in u32");
+            if let Some(cells) = self.shared.mounts.get(id) {
+                for (method, row) in cells.rows() {
+                    add(mount.template, method, row);
+                }
+            }
+        }
+        for method in HttpMethod::ALL {
+            add(UNMATCHED, method, &self.shared.unmatched[method.index()]);
+            add(UNREGISTERED, method, &self.shared.unregistered[method.index()]);
+        }
+        series
+    }
+}
+
+impl Collector for HttpCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> Result<(), fmt::Error> {
+        let shared = &self.shared;
+        {
+            let mut family = encoder.encode_descriptor(
+                &shared.names.duration,
+                DURATION_HELP,
+                Some(&Unit::Seconds),
+                MetricType::Histogram,
+            )?;
+            for ((route, method, status), snapshot) in self.duration_series() {
+                let labels = DurationLabels { method, route, status };
+                family.encode_family(&labels)?.encode_histogram::<NoLabelSet>(
+                    snapshot.sum_seconds,
+                    snapshot.count,
+                    &snapshot.encoder_buckets(&shared.bounds),
+                    None,
+                )?;
+            }
+        }
+        {
+            let mut family =
+                encoder.encode_descriptor(&shared.names.active, ACTIVE_HELP, None, MetricType::Gauge)?;
+            for method in HttpMethod::ALL {
+                let active = shared.active[method.index()].load(Ordering::Relaxed);
+                family
+                    .encode_family(&[("http_request_method", method)])?
+                    .encode_gauge(&active)?;
+            }
+        }
+        {
+            let mut family =
+                encoder.encode_descriptor(&shared.names.route, ROUTE_HELP, None, MetricType::Info)?;
+            for route in routes() {
+                family.encode_info(&[
+                    ("http_route", route.template()),
+                    ("http_request_methods", &route.methods().join(",")),
+                    ("handler", route.handler()),
+                ])?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The labels of one request duration series.
+struct DurationLabels {
+    method: HttpMethod,
+    route: &'static str,
+    status: Status,
+}
+
+impl EncodeLabelSet for DurationLabels {
+    fn encode(&self, encoder: &mut LabelSetEncoder<'_>) -> Result<(), fmt::Error> {
+        ("http_request_method", self.method).encode(encoder.encode_label())?;
+        ("http_response_status_code", self.status).encode(encoder.encode_label())?;
+        ("http_route", self.route).encode(encoder.encode_label())
+    }
+}
+
+impl EncodeLabelValue for Status {
+    fn encode(&self, encoder: &mut LabelValueEncoder<'_>) -> Result<(), fmt::Error> {
+        match self {
+            Self::Code(code) => code.encode(encoder),
+            Self::Other => OTHER_STATUS.encode(encoder),
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Shared pieces of route-labels' examples and integration tests. Not published.
