@@ -27,14 +27,19 @@ pub fn register(args: TokenStream, input: TokenStream) -> TokenStream {
         }
         Err(err) => return with_error(input, err),
     };
-    let handler = parse::handler(item_fn.clone()).and_then(|handler| {
-        valid::handler(&handler)?;
-        Ok(handler)
-    });
-    match handler {
-        Ok(handler) => expand(handler, &args.krate),
+    let handler = match parse::handler(item_fn.clone()) {
+        Ok(handler) => handler,
         // Without its route attributes the function still type-checks, and
         // actix-web does not report the same mistake a second time.
+        Err(err) => return with_error(without_route_attrs(item_fn).into_token_stream(), err),
+    };
+    match valid::handler(&handler) {
+        Ok(()) => expand(handler, &args.krate),
+        // Templates actix-web accepts but route-labels refuses (`?`, `#`)
+        // keep their attributes, so the handler still works as a service.
+        Err(err) if handler.routes.iter().all(|r| valid::actix_router_accepts(&r.path.value()).is_ok()) => {
+            with_error(item_fn.into_token_stream(), err)
+        }
         Err(err) => with_error(without_route_attrs(item_fn).into_token_stream(), err),
     }
 }

@@ -7,7 +7,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use prometheus_client::registry::Registry;
 
-/// The `Content-Type` of the OpenMetrics text format, the default.
+/// The `Content-Type` of the `OpenMetrics` text format, the default.
 ///
 /// ```
 /// assert!(route_labels::OPENMETRICS_CONTENT_TYPE.starts_with("application/openmetrics-text"));
@@ -24,8 +24,8 @@ pub const PROMETHEUS_TEXT_CONTENT_TYPE: &str = prometheus_client::encoding::prom
 
 /// A `GET` resource that encodes a [`Registry`] at a path of your choice.
 ///
-/// OpenMetrics text by default; Prometheus text 0.0.4 when the `Accept`
-/// header names `text/plain` and neither OpenMetrics nor a wildcard.
+/// `OpenMetrics` text by default; Prometheus text 0.0.4 when the `Accept`
+/// header names `text/plain` and neither `OpenMetrics` nor a wildcard.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -89,12 +89,11 @@ fn encode(registry: &Registry, req: &HttpRequest) -> HttpResponse {
     } else {
         (prometheus_client::encoding::text::encode(&mut body, registry), OPENMETRICS_CONTENT_TYPE)
     };
-    match result {
-        Ok(()) => HttpResponse::Ok().content_type(content_type).body(body),
-        Err(std::fmt::Error) => {
-            log::error!("route-labels: a metric failed to encode");
-            HttpResponse::InternalServerError().finish()
-        }
+    if result.is_ok() {
+        HttpResponse::Ok().content_type(content_type).body(body)
+    } else {
+        log::error!("route-labels: a metric failed to encode");
+        HttpResponse::InternalServerError().finish()
     }
 }
 

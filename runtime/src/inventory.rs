@@ -117,6 +117,7 @@ impl RouteInfo {
 /// let templates: Vec<&str> = route_labels::routes().map(|r| r.template()).collect();
 /// println!("{templates:?}");
 /// ```
+#[must_use]
 pub fn routes() -> impl ExactSizeIterator<Item = &'static RouteInfo> + Clone {
     ROUTES.iter()
 }
@@ -201,10 +202,10 @@ impl Route {
 /// element of the slice, so this is one subtraction and one division.
 pub(crate) fn index_of(info: &'static RouteInfo) -> usize {
     let base = ROUTES.as_ptr() as usize;
-    let offset = (info as *const RouteInfo as usize).wrapping_sub(base);
+    let offset = (std::ptr::from_ref(info) as usize).wrapping_sub(base);
     let index = offset / size_of::<RouteInfo>();
     assert!(
-        index < ROUTES.len() && std::ptr::eq(&ROUTES[index], info),
+        ROUTES.get(index).is_some_and(|entry| std::ptr::eq(entry, info)),
         "route `{}` is not in the route-labels inventory; a `RouteInfo` must come from `#[route_labels::register]`",
         info.template,
     );

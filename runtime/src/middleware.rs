@@ -414,6 +414,7 @@ pub struct HttpMetricsService<S> {
     service: S,
     /// `Rc` so that a request's future holds the shared state without
     /// touching the `Arc`'s count, which every worker would contend on.
+    #[allow(clippy::redundant_allocation, reason = "the Rc is per worker; cloning it is not atomic")]
     shared: Rc<Arc<Shared>>,
 }
 
@@ -462,6 +463,7 @@ pin_project_lite::pin_project! {
 /// client went away, or a handler panicked) still counts the request.
 #[derive(Debug)]
 struct InFlight {
+    #[allow(clippy::redundant_allocation, reason = "see `HttpMetricsService::shared`")]
     shared: Rc<Arc<Shared>>,
     start: Instant,
     method: HttpMethod,

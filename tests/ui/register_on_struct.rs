@@ -1,0 +1,4 @@
+#[route_labels::register]
+struct Handler;
+
+fn main() {}

@@ -1,0 +1,5 @@
+use route_labels::Route;
+
+fn main() {
+    let _: Route = Route::from("/users/{id}");
+}

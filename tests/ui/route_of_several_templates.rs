@@ -1,0 +1,15 @@
+use actix_web::{get, routes, HttpResponse};
+
+#[route_labels::register]
+#[routes]
+#[get("/")]
+#[get("/index")]
+async fn index() -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
+const INDEX: route_labels::Route = route_labels::route_of!(index);
+
+fn main() {
+    let _ = INDEX;
+}
