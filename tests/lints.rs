@@ -33,5 +33,8 @@ const USERS: Route = route_of!(get_user);
 fn generated_code_is_lint_clean() {
     assert_eq!(USERS.template(), "/users/{id}");
     assert_eq!(route_of!(items).info().methods(), ["GET", "PUT"]);
-    let _ = actix_web::App::new().service(get_user).service(items).service(index);
+    let _ = actix_web::App::new()
+        .service(get_user)
+        .service(items)
+        .service(index);
 }

@@ -19,7 +19,10 @@ impl Parse for Args {
                 input.parse::<Token![=]>()?;
                 let path = input.call(Path::parse_mod_style)?;
                 if krate.is_some() {
-                    return Err(syn::Error::new_spanned(keyword, "duplicate `crate` argument"));
+                    return Err(syn::Error::new_spanned(
+                        keyword,
+                        "duplicate `crate` argument",
+                    ));
                 }
                 krate = Some(path);
             } else {

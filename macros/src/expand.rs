@@ -37,7 +37,12 @@ pub fn register(args: TokenStream, input: TokenStream) -> TokenStream {
         Ok(()) => expand(handler, &args.krate),
         // Templates actix-web accepts but route-labels refuses (`?`, `#`)
         // keep their attributes, so the handler still works as a service.
-        Err(err) if handler.routes.iter().all(|r| valid::actix_router_accepts(&r.path.value()).is_ok()) => {
+        Err(err)
+            if handler
+                .routes
+                .iter()
+                .all(|r| valid::actix_router_accepts(&r.path.value()).is_ok()) =>
+        {
             with_error(item_fn.into_token_stream(), err)
         }
         Err(err) => with_error(without_route_attrs(item_fn).into_token_stream(), err),
@@ -82,7 +87,10 @@ fn expand(mut handler: Handler, krate: &Path) -> TokenStream {
     let mut entries: Vec<Entry> = Vec::new();
     let mut entry_of_route = Vec::new();
     for route in &handler.routes {
-        let index = match entries.iter().position(|e| e.template.value() == route.path.value()) {
+        let index = match entries
+            .iter()
+            .position(|e| e.template.value() == route.path.value())
+        {
             Some(index) => index,
             None => {
                 entries.push(Entry {
@@ -107,24 +115,33 @@ fn expand(mut handler: Handler, krate: &Path) -> TokenStream {
             krate.to_token_stream(),
             entries[entry].ident
         );
-        add_wrap(&mut handler.item.attrs[route.attr].meta, &LitStr::new(&stamp, Span::call_site()));
+        add_wrap(
+            &mut handler.item.attrs[route.attr].meta,
+            &LitStr::new(&stamp, Span::call_site()),
+        );
     }
 
     let name_text = name.to_string();
-    let statics = entries.iter().map(|Entry { ident, template, methods }| {
-        quote! {
-            #[#krate::__private::linkme::distributed_slice(#krate::__private::ROUTES)]
-            #[linkme(crate = #krate::__private::linkme)]
-            #[doc(hidden)]
-            static #ident: #krate::__private::RouteInfo = #krate::__private::RouteInfo::__new(
-                #template,
-                &[#(#methods),*],
-                ::core::concat!(::core::module_path!(), "::", #name_text),
-                ::core::file!(),
-                ::core::line!(),
-            );
-        }
-    });
+    let statics = entries.iter().map(
+        |Entry {
+             ident,
+             template,
+             methods,
+         }| {
+            quote! {
+                #[#krate::__private::linkme::distributed_slice(#krate::__private::ROUTES)]
+                #[linkme(crate = #krate::__private::linkme)]
+                #[doc(hidden)]
+                static #ident: #krate::__private::RouteInfo = #krate::__private::RouteInfo::__new(
+                    #template,
+                    &[#(#methods),*],
+                    ::core::concat!(::core::module_path!(), "::", #name_text),
+                    ::core::file!(),
+                    ::core::line!(),
+                );
+            }
+        },
+    );
     let route = match entries.as_slice() {
         [only] => {
             let ident = &only.ident;
@@ -148,8 +165,7 @@ fn add_wrap(meta: &mut Meta, stamp: &LitStr) {
         unreachable!("route attributes were parsed as lists");
     };
     let tokens = &list.tokens;
-    let trailing_comma =
-        matches!(tokens.clone().into_iter().last(), Some(TokenTree::Punct(p)) if p.as_char() == ',');
+    let trailing_comma = matches!(tokens.clone().into_iter().last(), Some(TokenTree::Punct(p)) if p.as_char() == ',');
     list.tokens = if trailing_comma {
         quote!(#tokens wrap = #stamp)
     } else {

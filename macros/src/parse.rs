@@ -30,7 +30,9 @@ pub fn handler(item: ItemFn) -> syn::Result<Handler> {
         ));
     }
     let kinds: Vec<Option<AttrKind>> = item.attrs.iter().map(classify).collect();
-    let routes_attr = kinds.iter().position(|k| matches!(k, Some(AttrKind::Routes)));
+    let routes_attr = kinds
+        .iter()
+        .position(|k| matches!(k, Some(AttrKind::Routes)));
 
     let candidates: Vec<(usize, &AttrKind)> = kinds
         .iter()
@@ -38,7 +40,9 @@ pub fn handler(item: ItemFn) -> syn::Result<Handler> {
         .filter_map(|(i, kind)| Some((i, kind.as_ref()?)))
         .filter(|(i, kind)| match routes_attr {
             // Under `#[routes]`, actix-web takes every bare `#[get]`-style attribute.
-            Some(_) => matches!(kind, AttrKind::Method(_)) && item.attrs[*i].path().get_ident().is_some(),
+            Some(_) => {
+                matches!(kind, AttrKind::Method(_)) && item.attrs[*i].path().get_ident().is_some()
+            }
             None => !matches!(kind, AttrKind::Routes),
         })
         .collect();
@@ -84,29 +88,43 @@ fn route_attr(attr: &Attribute, index: usize, kind: &AttrKind) -> syn::Result<Ro
             let mut methods = Vec::new();
             for option in options.iter().filter(|nv| nv.path.is_ident("method")) {
                 match &option.value {
-                    Expr::Lit(ExprLit { lit: Lit::Str(lit), .. }) => {
+                    Expr::Lit(ExprLit {
+                        lit: Lit::Str(lit), ..
+                    }) => {
                         methods.push(lit.value());
                     }
                     other => {
                         return Err(syn::Error::new_spanned(
                             other,
-                            format!("expected a string literal method, found `{}`", tokens_text(other)),
+                            format!(
+                                "expected a string literal method, found `{}`",
+                                tokens_text(other)
+                            ),
                         ));
                     }
                 }
             }
             if methods.is_empty() {
-                return Err(syn::Error::new_spanned(attr, "`#[route]` needs at least one `method = \"...\"`"));
+                return Err(syn::Error::new_spanned(
+                    attr,
+                    "`#[route]` needs at least one `method = \"...\"`",
+                ));
             }
             methods
         }
         AttrKind::Routes => unreachable!("`#[routes]` is never a route attribute itself"),
     };
-    Ok(RouteAttr { attr: index, path, methods })
+    Ok(RouteAttr {
+        attr: index,
+        path,
+        methods,
+    })
 }
 
 /// `"/path"` then `key = value` options, as actix-web reads them.
-fn route_args(input: ParseStream<'_>) -> syn::Result<(LitStr, Punctuated<MetaNameValue, Token![,]>)> {
+fn route_args(
+    input: ParseStream<'_>,
+) -> syn::Result<(LitStr, Punctuated<MetaNameValue, Token![,]>)> {
     if !input.peek(LitStr) {
         let mut found = TokenStream::new();
         while !input.is_empty() && !input.peek(Token![,]) {
@@ -116,7 +134,10 @@ fn route_args(input: ParseStream<'_>) -> syn::Result<(LitStr, Punctuated<MetaNam
         if text.is_empty() {
             return Err(input.error("expected a string literal path, found nothing"));
         }
-        return Err(syn::Error::new_spanned(found, format!("expected a string literal path, found `{text}`")));
+        return Err(syn::Error::new_spanned(
+            found,
+            format!("expected a string literal path, found `{text}`"),
+        ));
     }
     let path: LitStr = input.parse()?;
     if input.is_empty() {
@@ -131,5 +152,9 @@ fn route_args(input: ParseStream<'_>) -> syn::Result<(LitStr, Punctuated<MetaNam
 fn tokens_text(tokens: &impl quote::ToTokens) -> String {
     let text = tokens.to_token_stream().to_string();
     // proc_macro2 separates every token; join the common cases back.
-    text.replace(" :: ", "::").replace(" !", "!").replace(" (", "(").replace("( ", "(").replace(" )", ")")
+    text.replace(" :: ", "::")
+        .replace(" !", "!")
+        .replace(" (", "(")
+        .replace("( ", "(")
+        .replace(" )", ")")
 }

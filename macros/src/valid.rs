@@ -38,7 +38,10 @@ pub fn template(lit: &LitStr) -> syn::Result<()> {
         ));
     }
     actix_router_accepts(&value).map_err(|reason| {
-        syn::Error::new_spanned(lit, format!("actix-web would reject this route template: {reason}"))
+        syn::Error::new_spanned(
+            lit,
+            format!("actix-web would reject this route template: {reason}"),
+        )
     })
 }
 

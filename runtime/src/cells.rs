@@ -26,7 +26,10 @@ impl Bounds {
             // nanoseconds (584 years) saturates, which is what `as` does.
             .map(|s| (s * 1e9).ceil() as u64)
             .collect();
-        Self { seconds: seconds.into(), nanos }
+        Self {
+            seconds: seconds.into(),
+            nanos,
+        }
     }
 
     /// The number of cumulative buckets, `+Inf` included.
@@ -97,7 +100,11 @@ impl Histogram {
     }
 
     fn snapshot(&self) -> Snapshot {
-        let buckets: Vec<u64> = self.buckets.iter().map(|b| b.load(Ordering::Relaxed)).collect();
+        let buckets: Vec<u64> = self
+            .buckets
+            .iter()
+            .map(|b| b.load(Ordering::Relaxed))
+            .collect();
         Snapshot {
             // Precision: f64 holds integers exactly up to 2^53 ns (104 days of
             // summed request time); beyond that the sum rounds, as any f64 sum does.
@@ -166,8 +173,9 @@ impl Row {
                 code => Some((Status::Code(code), self.histograms[slot].snapshot())),
             }
         });
-        let overflow = std::iter::once((Status::Other, self.histograms[self.codes.len()].snapshot()))
-            .filter(|(_, snapshot)| snapshot.count > 0);
+        let overflow =
+            std::iter::once((Status::Other, self.histograms[self.codes.len()].snapshot()))
+                .filter(|(_, snapshot)| snapshot.count > 0);
         claimed.chain(overflow)
     }
 }
@@ -202,7 +210,11 @@ mod tests {
         let seen: Vec<(Status, u64)> = row.snapshots().map(|(s, snap)| (s, snap.count)).collect();
         assert_eq!(
             seen,
-            [(Status::Code(200), 2), (Status::Code(404), 1), (Status::Other, 2)]
+            [
+                (Status::Code(200), 2),
+                (Status::Code(404), 1),
+                (Status::Other, 2)
+            ]
         );
     }
 

@@ -7,7 +7,10 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use prometheus_client::collector::Collector;
-use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeLabelValue, LabelSetEncoder, LabelValueEncoder, NoLabelSet, EncodeLabel};
+use prometheus_client::encoding::{
+    DescriptorEncoder, EncodeLabel, EncodeLabelSet, EncodeLabelValue, LabelSetEncoder,
+    LabelValueEncoder, NoLabelSet,
+};
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Unit;
 
@@ -17,9 +20,11 @@ use crate::labels::{HttpMethod, OTHER_STATUS, UNMATCHED, UNREGISTERED};
 use crate::middleware::Shared;
 use crate::stamp;
 
-const DURATION_HELP: &str = "Duration of HTTP server requests, by method, route template and status code";
+const DURATION_HELP: &str =
+    "Duration of HTTP server requests, by method, route template and status code";
 const ACTIVE_HELP: &str = "Number of HTTP server requests in flight, by method";
-const ROUTE_HELP: &str = "Every route registered with route-labels, whether or not it received traffic";
+const ROUTE_HELP: &str =
+    "Every route registered with route-labels, whether or not it received traffic";
 
 #[derive(Debug)]
 pub(crate) struct HttpCollector {
@@ -53,7 +58,11 @@ impl HttpCollector {
         }
         for method in HttpMethod::ALL {
             add(UNMATCHED, method, &self.shared.unmatched[method.index()]);
-            add(UNREGISTERED, method, &self.shared.unregistered[method.index()]);
+            add(
+                UNREGISTERED,
+                method,
+                &self.shared.unregistered[method.index()],
+            );
         }
         series
     }
@@ -70,18 +79,28 @@ impl Collector for HttpCollector {
                 MetricType::Histogram,
             )?;
             for ((route, method, status), snapshot) in self.duration_series() {
-                let labels = DurationLabels { method, route, status };
-                family.encode_family(&labels)?.encode_histogram::<NoLabelSet>(
-                    snapshot.sum_seconds,
-                    snapshot.count,
-                    &snapshot.encoder_buckets(&shared.bounds),
-                    None,
-                )?;
+                let labels = DurationLabels {
+                    method,
+                    route,
+                    status,
+                };
+                family
+                    .encode_family(&labels)?
+                    .encode_histogram::<NoLabelSet>(
+                        snapshot.sum_seconds,
+                        snapshot.count,
+                        &snapshot.encoder_buckets(&shared.bounds),
+                        None,
+                    )?;
             }
         }
         {
-            let mut family =
-                encoder.encode_descriptor(&shared.names.active, ACTIVE_HELP, None, MetricType::Gauge)?;
+            let mut family = encoder.encode_descriptor(
+                &shared.names.active,
+                ACTIVE_HELP,
+                None,
+                MetricType::Gauge,
+            )?;
             for method in HttpMethod::ALL {
                 let active = shared.active[method.index()].load(Ordering::Relaxed);
                 family
@@ -90,8 +109,12 @@ impl Collector for HttpCollector {
             }
         }
         {
-            let mut family =
-                encoder.encode_descriptor(&shared.names.route, ROUTE_HELP, None, MetricType::Info)?;
+            let mut family = encoder.encode_descriptor(
+                &shared.names.route,
+                ROUTE_HELP,
+                None,
+                MetricType::Info,
+            )?;
             for route in routes() {
                 family.encode_info(&[
                     ("http_route", route.template()),

@@ -42,7 +42,12 @@ pub enum BuildError {
 impl fmt::Display for BuildError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::DuplicateRoute { method, template, first, second } => write!(
+            Self::DuplicateRoute {
+                method,
+                template,
+                first,
+                second,
+            } => write!(
                 f,
                 "`{method} {template}` is registered twice: by `{}` at {}:{} and by `{}` at {}:{}",
                 first.handler(),

@@ -12,7 +12,8 @@ use prometheus_client::registry::Registry;
 /// ```
 /// assert!(route_labels::OPENMETRICS_CONTENT_TYPE.starts_with("application/openmetrics-text"));
 /// ```
-pub const OPENMETRICS_CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+pub const OPENMETRICS_CONTENT_TYPE: &str =
+    "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 /// The `Content-Type` of the Prometheus text format 0.0.4, served when the
 /// scraper's `Accept` header asks only for `text/plain`.
@@ -20,7 +21,8 @@ pub const OPENMETRICS_CONTENT_TYPE: &str = "application/openmetrics-text; versio
 /// ```
 /// assert!(route_labels::PROMETHEUS_TEXT_CONTENT_TYPE.starts_with("text/plain"));
 /// ```
-pub const PROMETHEUS_TEXT_CONTENT_TYPE: &str = prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
+pub const PROMETHEUS_TEXT_CONTENT_TYPE: &str =
+    prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
 
 /// A `GET` resource that encodes a [`Registry`] at a path of your choice.
 ///
@@ -63,7 +65,10 @@ impl MetricsEndpoint {
     /// actix_web::App::new().service(route_labels::MetricsEndpoint::new("/metrics", registry));
     /// ```
     pub fn new(path: impl Into<String>, registry: Arc<Registry>) -> Self {
-        Self { path: path.into(), registry }
+        Self {
+            path: path.into(),
+            registry,
+        }
     }
 }
 
@@ -74,7 +79,9 @@ impl HttpServiceFactory for MetricsEndpoint {
             let registry = Arc::clone(&registry);
             async move { encode(&registry, &req) }
         };
-        web::resource(self.path).route(web::get().to(handler)).register(config);
+        web::resource(self.path)
+            .route(web::get().to(handler))
+            .register(config);
     }
 }
 
@@ -87,7 +94,10 @@ fn encode(registry: &Registry, req: &HttpRequest) -> HttpResponse {
             PROMETHEUS_TEXT_CONTENT_TYPE,
         )
     } else {
-        (prometheus_client::encoding::text::encode(&mut body, registry), OPENMETRICS_CONTENT_TYPE)
+        (
+            prometheus_client::encoding::text::encode(&mut body, registry),
+            OPENMETRICS_CONTENT_TYPE,
+        )
     };
     if result.is_ok() {
         HttpResponse::Ok().content_type(content_type).body(body)
@@ -105,7 +115,12 @@ fn wants_prometheus_text(accept: Option<&HeaderValue>) -> bool {
     };
     let mut plain = false;
     for range in accept.split(',') {
-        let media = range.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let media = range
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         match media.as_str() {
             "text/plain" => plain = true,
             "application/openmetrics-text" | "*/*" | "application/*" => return false,

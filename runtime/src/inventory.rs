@@ -44,7 +44,13 @@ impl RouteInfo {
         file: &'static str,
         line: u32,
     ) -> Self {
-        Self { template, methods, handler, file, line }
+        Self {
+            template,
+            methods,
+            handler,
+            file,
+            line,
+        }
     }
 
     /// The template as written in the handler's attribute, e.g. `/users/{id}`.
@@ -205,7 +211,9 @@ pub(crate) fn index_of(info: &'static RouteInfo) -> usize {
     let offset = (std::ptr::from_ref(info) as usize).wrapping_sub(base);
     let index = offset / size_of::<RouteInfo>();
     assert!(
-        ROUTES.get(index).is_some_and(|entry| std::ptr::eq(entry, info)),
+        ROUTES
+            .get(index)
+            .is_some_and(|entry| std::ptr::eq(entry, info)),
         "route `{}` is not in the route-labels inventory; a `RouteInfo` must come from `#[route_labels::register]`",
         info.template,
     );

@@ -36,7 +36,11 @@
 //! ```
 #![deny(missing_docs)]
 #![warn(clippy::pedantic)]
-#![allow(clippy::cast_possible_truncation, clippy::cast_precision_loss, clippy::cast_sign_loss)]
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_precision_loss,
+    clippy::cast_sign_loss
+)]
 
 mod cells;
 mod collector;
@@ -49,7 +53,9 @@ mod slots;
 mod stamp;
 
 pub use crate::error::BuildError;
-pub use crate::exposition::{MetricsEndpoint, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_TEXT_CONTENT_TYPE};
+pub use crate::exposition::{
+    MetricsEndpoint, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_TEXT_CONTENT_TYPE,
+};
 pub use crate::inventory::{Registered, Route, RouteInfo, routes};
 pub use crate::labels::{CLIENT_CLOSED_REQUEST, HttpMethod, OTHER_STATUS, UNMATCHED, UNREGISTERED};
 pub use crate::middleware::{
@@ -111,6 +117,8 @@ pub mod __private {
     #[must_use]
     pub const fn several_templates(handler: &str) -> crate::Route {
         let _ = handler;
-        panic!("`route_of!` needs a handler with one template; this handler is registered under several (`#[routes]`)")
+        panic!(
+            "`route_of!` needs a handler with one template; this handler is registered under several (`#[routes]`)"
+        )
     }
 }

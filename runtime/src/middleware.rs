@@ -326,7 +326,10 @@ pub(crate) struct MountCells {
 impl MountCells {
     fn new(mount: Mount, bounds: &Bounds, status_slots: usize) -> Self {
         let methods = accepted_methods(mount.route);
-        let rows = methods.iter().map(|_| Row::new(bounds, status_slots)).collect();
+        let rows = methods
+            .iter()
+            .map(|_| Row::new(bounds, status_slots))
+            .collect();
         Self { methods, rows }
     }
 
@@ -342,8 +345,11 @@ impl MountCells {
 
 /// The distinct method labels a route accepts, in label order.
 fn accepted_methods(route: &RouteInfo) -> Vec<HttpMethod> {
-    let mut methods: Vec<HttpMethod> =
-        route.methods().iter().map(|m| HttpMethod::from_bytes(m.as_bytes())).collect();
+    let mut methods: Vec<HttpMethod> = route
+        .methods()
+        .iter()
+        .map(|m| HttpMethod::from_bytes(m.as_bytes()))
+        .collect();
     methods.sort_unstable();
     methods.dedup();
     methods
@@ -367,7 +373,9 @@ impl Shared {
                 // A method the handler does not declare cannot pass actix-web's
                 // method guard; if a custom guard lets one through anyway, it is
                 // still counted, as `unregistered`.
-                cells.row(method).unwrap_or(&self.unregistered[method.index()])
+                cells
+                    .row(method)
+                    .unwrap_or(&self.unregistered[method.index()])
             }
             Target::Unmatched => &self.unmatched[method.index()],
             Target::Unregistered => &self.unregistered[method.index()],
@@ -381,7 +389,11 @@ impl Shared {
         let mounts = stamp::all_mounts();
         let route_rows: u64 = routes()
             .map(|route| {
-                let mounted = mounts.iter().filter(|m| std::ptr::eq(m.route, route)).count().max(1);
+                let mounted = mounts
+                    .iter()
+                    .filter(|m| std::ptr::eq(m.route, route))
+                    .count()
+                    .max(1);
                 (mounted * accepted_methods(route).len()) as u64
             })
             .sum();
@@ -414,7 +426,10 @@ pub struct HttpMetricsService<S> {
     service: S,
     /// `Rc` so that a request's future holds the shared state without
     /// touching the `Arc`'s count, which every worker would contend on.
-    #[allow(clippy::redundant_allocation, reason = "the Rc is per worker; cloning it is not atomic")]
+    #[allow(
+        clippy::redundant_allocation,
+        reason = "the Rc is per worker; cloning it is not atomic"
+    )]
     shared: Rc<Arc<Shared>>,
 }
 
@@ -463,7 +478,10 @@ pin_project_lite::pin_project! {
 /// client went away, or a handler panicked) still counts the request.
 #[derive(Debug)]
 struct InFlight {
-    #[allow(clippy::redundant_allocation, reason = "see `HttpMetricsService::shared`")]
+    #[allow(
+        clippy::redundant_allocation,
+        reason = "see `HttpMetricsService::shared`"
+    )]
     shared: Rc<Arc<Shared>>,
     start: Instant,
     method: HttpMethod,
@@ -488,10 +506,16 @@ impl InFlight {
 impl Drop for InFlight {
     fn drop(&mut self) {
         if !self.recorded {
-            let target = self.claimed_mount().map_or(Target::Unmatched, Target::Mount);
+            let target = self
+                .claimed_mount()
+                .map_or(Target::Unmatched, Target::Mount);
             // A panicking handler is a server error; anything else that drops
             // a request unfinished is the client going away.
-            let code = if std::thread::panicking() { 500 } else { CLIENT_CLOSED_REQUEST };
+            let code = if std::thread::panicking() {
+                500
+            } else {
+                CLIENT_CLOSED_REQUEST
+            };
             self.record(target, code);
         }
         self.shared.active[self.method.index()].fetch_sub(1, Ordering::Relaxed);

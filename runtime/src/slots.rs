@@ -17,7 +17,9 @@ pub(crate) struct Slots<T> {
 
 impl<T> Default for Slots<T> {
     fn default() -> Self {
-        Self { chunks: [const { OnceLock::new() }; CHUNKS] }
+        Self {
+            chunks: [const { OnceLock::new() }; CHUNKS],
+        }
     }
 }
 
@@ -44,7 +46,8 @@ impl<T> Slots<T> {
     /// and whatever `init` does) only the first time an id is used.
     pub(crate) fn get_or_init(&self, id: u32, init: impl FnOnce() -> T) -> &T {
         let (chunk, offset) = locate(id);
-        let chunk = self.chunks[chunk].get_or_init(|| (0..1usize << chunk).map(|_| OnceLock::new()).collect());
+        let chunk = self.chunks[chunk]
+            .get_or_init(|| (0..1usize << chunk).map(|_| OnceLock::new()).collect());
         chunk[offset].get_or_init(init)
     }
 }

@@ -40,7 +40,9 @@ static MOUNTS: Mutex<Vec<Mount>> = Mutex::new(Vec::new());
 fn mounts() -> MutexGuard<'static, Vec<Mount>> {
     // The table is only ever appended to; a panic elsewhere cannot leave it
     // half-written, so a poisoned lock is still a consistent table.
-    MOUNTS.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    MOUNTS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The id of `route` mounted under `template`, interned on first use. The
