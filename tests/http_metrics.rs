@@ -73,6 +73,25 @@ async fn hang() -> HttpResponse {
     unreachable!("a pending future never completes")
 }
 
+/// actix-web's `#[scope]` module macro rewrites the paths of the route
+/// attributes inside it before `#[register]` reads them.
+#[actix_web::scope("/admin")]
+mod admin {
+    use actix_web::{HttpResponse, get};
+
+    #[route_labels::register]
+    #[get("/stats")]
+    pub async fn stats() -> HttpResponse {
+        HttpResponse::Ok().finish()
+    }
+}
+
+#[route_labels::register]
+#[get("/panic")]
+async fn panics() -> HttpResponse {
+    panic!("a handler bug")
+}
+
 async fn not_annotated() -> HttpResponse {
     HttpResponse::Ok().finish()
 }
@@ -98,6 +117,8 @@ fn app(
         .service(status)
         .service(fail)
         .service(hang)
+        .service(admin::stats)
+        .service(panics)
         .service(web::resource("/plain").to(not_annotated))
         .service(MetricsEndpoint::new("/metrics", registry))
         .wrap(metrics)
@@ -157,6 +178,18 @@ async fn route_and_routes_attributes_label_every_method_and_template() {
     assert_eq!(count(&samples, "GET", "/", "200"), 1.0);
     assert_eq!(count(&samples, "GET", "/index", "200"), 1.0);
     assert_eq!(count(&samples, "POST", "/index", "200"), 1.0);
+}
+
+#[actix_web::test]
+async fn handlers_in_a_scope_module_are_registered_with_the_prefix() {
+    let (app, _) = setup(HttpMetrics::builder()).await;
+    assert_eq!(send(&app, "GET", "/admin/stats").await, 200);
+    let samples = scrape(&app).await;
+    assert_eq!(count(&samples, "GET", "/admin/stats", "200"), 1.0);
+    assert_eq!(
+        route_labels::route_of!(admin::stats).template(),
+        "/admin/stats"
+    );
 }
 
 #[actix_web::test]
@@ -251,6 +284,25 @@ async fn a_dropped_request_is_counted_once_and_leaves_the_active_gauge() {
     let samples = scrape(&app).await;
     assert_eq!(active(&samples, "GET"), 1.0);
     assert_eq!(count(&samples, "GET", "/hang", "499"), 1.0);
+}
+
+#[actix_web::test]
+async fn a_panicking_handler_is_counted_as_a_server_error() {
+    let (app, _) = setup(HttpMetrics::builder()).await;
+    let mut request = Box::pin(app.call(TestRequest::get().uri("/panic").to_request()));
+    // As the runtime does: catch the panic of a poll, then drop the future.
+    let polled = std::future::poll_fn(|cx| {
+        Poll::Ready(std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+            || request.as_mut().poll(cx).is_ready(),
+        )))
+    })
+    .await;
+    assert!(polled.is_err(), "the handler panicked");
+    drop(request);
+
+    let samples = scrape(&app).await;
+    assert_eq!(count(&samples, "GET", "/panic", "500"), 1.0);
+    assert_eq!(active(&samples, "GET"), 1.0, "only the scrape is in flight");
 }
 
 #[actix_web::test]
@@ -381,10 +433,12 @@ async fn the_route_info_metric_lists_every_registered_route() {
     info.sort();
     let expected = [
         ("/", "GET"),
+        ("/admin/stats", "GET"),
         ("/fail", "GET"),
         ("/hang", "GET"),
         ("/index", "GET,POST"),
         ("/items/{id}", "GET,PUT,PURGE"),
+        ("/panic", "GET"),
         ("/status/{code}", "GET"),
         ("/users", "POST"),
         ("/users/{id}", "GET"),

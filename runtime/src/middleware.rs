@@ -456,6 +456,7 @@ where
             key,
             mount: None,
             recorded: false,
+            polling: false,
         };
         let inner = self.service.call(req);
         // Set when the routing below ran synchronously, as actix-web's does.
@@ -488,6 +489,9 @@ struct InFlight {
     key: usize,
     mount: Option<u32>,
     recorded: bool,
+    /// True while the inner future is being polled: still true at drop time
+    /// means a poll panicked (the runtime caught the panic, then dropped us).
+    polling: bool,
 }
 
 impl InFlight {
@@ -511,7 +515,7 @@ impl Drop for InFlight {
                 .map_or(Target::Unmatched, Target::Mount);
             // A panicking handler is a server error; anything else that drops
             // a request unfinished is the client going away.
-            let code = if std::thread::panicking() {
+            let code = if self.polling || std::thread::panicking() {
                 500
             } else {
                 CLIENT_CLOSED_REQUEST
@@ -530,8 +534,13 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let output = std::task::ready!(this.inner.poll(cx));
         let in_flight = this.in_flight;
+        in_flight.polling = true;
+        let output = this.inner.poll(cx);
+        in_flight.polling = false;
+        let Poll::Ready(output) = output else {
+            return Poll::Pending;
+        };
         if !in_flight.recorded {
             let mount = in_flight.claimed_mount();
             let (target, code) = match &output {
