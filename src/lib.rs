@@ -10,3 +10,8 @@
 
 pub mod flood;
 pub mod naive;
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

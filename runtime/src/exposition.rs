@@ -45,7 +45,7 @@ pub const PROMETHEUS_TEXT_CONTENT_TYPE: &str =
 /// .await;
 ///
 /// let res = test::call_service(&app, test::TestRequest::get().uri("/metrics").to_request()).await;
-/// assert_eq!(res.headers()["content-type"], route_labels::OPENMETRICS_CONTENT_TYPE);
+/// assert_eq!(res.headers().get("content-type").unwrap(), route_labels::OPENMETRICS_CONTENT_TYPE);
 /// let body = test::read_body(res).await;
 /// assert!(body.ends_with(b"# EOF\n"));
 /// # });

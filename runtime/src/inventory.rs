@@ -178,9 +178,9 @@ impl Route {
     /// ```
     /// # use actix_web::{get, HttpResponse};
     /// # #[route_labels::register]
-    /// # #[get("/health")]
-    /// # async fn health() -> HttpResponse { HttpResponse::Ok().finish() }
-    /// assert_eq!(route_labels::route_of!(health).template(), "/health");
+    /// # #[get("/ready")]
+    /// # async fn ready() -> HttpResponse { HttpResponse::Ok().finish() }
+    /// assert_eq!(route_labels::route_of!(ready).template(), "/ready");
     /// ```
     #[must_use]
     pub const fn template(self) -> &'static str {
@@ -192,7 +192,7 @@ impl Route {
     /// ```
     /// # use actix_web::{get, HttpResponse};
     /// # #[route_labels::register]
-    /// # #[get("/health")]
+    /// # #[get("/live")]
     /// # async fn health() -> HttpResponse { HttpResponse::Ok().finish() }
     /// let route = route_labels::route_of!(health);
     /// let info = route_labels::routes().nth(route.index()).unwrap();

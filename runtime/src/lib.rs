@@ -14,9 +14,9 @@
 //! use route_labels::{HttpMetrics, MetricsEndpoint};
 //!
 //! #[route_labels::register]
-//! #[get("/users/{id}")]
-//! async fn get_user(id: web::Path<u64>) -> HttpResponse {
-//!     HttpResponse::Ok().body(format!("user {id}"))
+//! #[get("/accounts/{id}")]
+//! async fn get_account(id: web::Path<u64>) -> HttpResponse {
+//!     HttpResponse::Ok().body(format!("account {id}"))
 //! }
 //!
 //! # fn main() -> Result<(), route_labels::BuildError> {
@@ -25,7 +25,7 @@
 //! let registry = Arc::new(registry);
 //! let app = move || {
 //!     App::new()
-//!         .service(get_user)
+//!         .service(get_account)
 //!         .service(MetricsEndpoint::new("/metrics", registry.clone()))
 //!         .wrap(metrics.clone())
 //! };
@@ -78,8 +78,8 @@ pub use crate::middleware::{
 /// use actix_web::{get, route, routes, HttpResponse};
 ///
 /// #[route_labels::register]
-/// #[get("/users/{id}")]
-/// async fn get_user() -> HttpResponse { HttpResponse::Ok().finish() }
+/// #[get("/people/{id}")]
+/// async fn get_person() -> HttpResponse { HttpResponse::Ok().finish() }
 ///
 /// #[route_labels::register]
 /// #[route("/items", method = "GET", method = "PUT")]

@@ -49,25 +49,25 @@ pub const DEFAULT_STATUS_CODES_PER_ROUTE: usize = 8;
 /// use route_labels::HttpMetrics;
 ///
 /// #[route_labels::register]
-/// #[get("/users/{id}")]
-/// async fn get_user(id: web::Path<u32>) -> HttpResponse {
-///     HttpResponse::Ok().body(format!("user {id}"))
+/// #[get("/members/{id}")]
+/// async fn get_member(id: web::Path<u32>) -> HttpResponse {
+///     HttpResponse::Ok().body(format!("member {id}"))
 /// }
 ///
 /// # actix_web::rt::System::new().block_on(async {
 /// let mut registry = Registry::default();
 /// let metrics = HttpMetrics::new(&mut registry).unwrap();
 /// let app = actix_web::test::init_service(
-///     App::new().service(web::scope("/v1").service(get_user)).wrap(metrics.clone()),
+///     App::new().service(web::scope("/v1").service(get_member)).wrap(metrics.clone()),
 /// )
 /// .await;
-/// let req = actix_web::test::TestRequest::get().uri("/v1/users/7?utm=x").to_request();
+/// let req = actix_web::test::TestRequest::get().uri("/v1/members/7?utm=x").to_request();
 /// actix_web::test::call_service(&app, req).await;
 ///
 /// let mut text = String::new();
 /// prometheus_client::encoding::text::encode(&mut text, &registry).unwrap();
-/// assert!(text.contains(r#"http_route="/v1/users/{id}""#));
-/// assert!(!text.contains("/v1/users/7"));
+/// assert!(text.contains(r#"http_route="/v1/members/{id}""#));
+/// assert!(!text.contains("/v1/members/7"));
 /// # });
 /// ```
 #[derive(Debug, Clone)]
