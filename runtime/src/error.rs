@@ -49,7 +49,8 @@ impl fmt::Display for BuildError {
                 second,
             } => write!(
                 f,
-                "`{method} {template}` is registered twice: by `{}` at {}:{} and by `{}` at {}:{}",
+                "`{method} {template}` is registered twice: by `{}` at {}:{} and by `{}` at {}:{}; \
+                 a route label must name one handler, so give one of them a distinct template",
                 first.handler(),
                 first.file(),
                 first.line(),
