@@ -402,7 +402,7 @@ async fn both_exposition_formats_are_served() {
     assert_eq!(content_type, OPENMETRICS_CONTENT_TYPE);
     assert!(openmetrics.ends_with("# EOF\n"));
     assert!(openmetrics.contains("# UNIT http_server_request_duration_seconds seconds\n"));
-    assert!(openmetrics.contains("# TYPE http_server_route info\n"));
+    assert!(openmetrics.contains("# TYPE http_server_route_info gauge\n"));
 
     let (content_type, prometheus) = scrape_with(&app, Some("text/plain;version=0.0.4")).await;
     assert_eq!(content_type, PROMETHEUS_TEXT_CONTENT_TYPE);
@@ -440,6 +440,7 @@ async fn the_route_info_metric_lists_every_registered_route() {
         ("/items/{id}", "GET,PUT,PURGE"),
         ("/panic", "GET"),
         ("/status/{code}", "GET"),
+        ("/twice", "GET"),
         ("/users", "POST"),
         ("/users/{id}", "GET"),
     ];
@@ -482,6 +483,39 @@ async fn max_series_bounds_the_exposition_under_every_kind_of_traffic() {
         http_samples <= metrics.max_series(),
         "{http_samples} > {}",
         metrics.max_series()
+    );
+}
+
+/// Mounted only by `max_series_is_known_once_the_app_is_built`, in two scopes.
+#[route_labels::register]
+#[get("/twice")]
+async fn twice() -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
+#[actix_web::test]
+async fn max_series_is_known_once_the_app_is_built() {
+    let mut registry = Registry::default();
+    let metrics = HttpMetrics::new(&mut registry).unwrap();
+    let before_build = metrics.max_series();
+    let app = init_service(
+        App::new()
+            .service(web::scope("/a").service(twice))
+            .service(web::scope("/b").service(twice))
+            .wrap(metrics.clone()),
+    )
+    .await;
+    let at_start = metrics.max_series();
+    assert!(
+        at_start > before_build,
+        "the second mount of `twice` counts"
+    );
+    assert_eq!(send(&app, "GET", "/a/twice").await, 200);
+    assert_eq!(send(&app, "GET", "/b/twice").await, 200);
+    assert_eq!(
+        metrics.max_series(),
+        at_start,
+        "traffic revealed no new mount"
     );
 }
 

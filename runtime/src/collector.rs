@@ -109,18 +109,24 @@ impl Collector for HttpCollector {
             }
         }
         {
+            // A gauge of value 1 named `*_info`, Prometheus' convention for
+            // info metrics: every parser reads it, where the OpenMetrics
+            // `info` type is refused by Prometheus' text parser and promtool.
             let mut family = encoder.encode_descriptor(
                 &shared.names.route,
                 ROUTE_HELP,
                 None,
-                MetricType::Info,
+                MetricType::Gauge,
             )?;
             for route in routes() {
-                family.encode_info(&[
-                    ("http_route", route.template()),
-                    ("http_request_methods", &route.methods().join(",")),
-                    ("handler", route.handler()),
-                ])?;
+                let methods = route.methods().join(",");
+                family
+                    .encode_family(&[
+                        ("http_route", route.template()),
+                        ("http_request_methods", &methods),
+                        ("handler", route.handler()),
+                    ])?
+                    .encode_gauge(&1_i64)?;
             }
         }
         Ok(())

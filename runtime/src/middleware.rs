@@ -186,7 +186,7 @@ impl HttpMetricsBuilder {
             names: Names {
                 duration: name("http_server_request_duration"),
                 active: name("http_server_active_requests"),
-                route: name("http_server_route"),
+                route: name("http_server_route_info"),
             },
             active: [const { AtomicI64::new(0) }; HttpMethod::ALL.len()],
             unmatched: HttpMethod::ALL.map(|_| Row::new(&bounds, status_slots)),
@@ -279,7 +279,8 @@ impl HttpMetrics {
     /// method it accepts and status slot (`status_codes_per_route + 1`, the
     /// overflow); `unmatched` and `unregistered` ten methods each; the gauge
     /// ten; the route info metric one per route. A handler mounted under `n`
-    /// scopes counts `n` times once its mounts have served a request.
+    /// scopes counts `n` times once the server has built its app (before
+    /// any request); read it after `HttpServer::run` or `init_service`.
     ///
     /// ```
     /// let mut registry = prometheus_client::registry::Registry::default();
@@ -389,11 +390,7 @@ impl Shared {
         let mounts = stamp::all_mounts();
         let route_rows: u64 = routes()
             .map(|route| {
-                let mounted = mounts
-                    .iter()
-                    .filter(|m| std::ptr::eq(m.route, route))
-                    .count()
-                    .max(1);
+                let mounted = stamp::times_mounted(route, &mounts).max(1);
                 (mounted * accepted_methods(route).len()) as u64
             })
             .sum();

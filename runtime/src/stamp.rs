@@ -16,7 +16,7 @@
 //! inner service synchronously (actix-web's own do), the second when one
 //! defers the call into its future.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::future::{Future, Ready, ready};
 use std::pin::Pin;
 use std::sync::{Mutex, MutexGuard};
@@ -71,6 +71,53 @@ pub(crate) fn mount(id: u32) -> Mount {
 /// A copy of the mount table, for a scrape.
 pub(crate) fn all_mounts() -> Vec<Mount> {
     mounts().clone()
+}
+
+/// The most stamps any one thread has built for each route, by inventory
+/// index. actix-web builds the app once per worker thread, so this is the
+/// number of places a route is mounted, known as soon as the server has
+/// started, before any request. A thread that builds several apps (tests)
+/// only makes it larger, which keeps it an upper bound.
+static MOST_BUILT: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+thread_local! {
+    /// Stamps built on this thread, by inventory index.
+    static BUILT: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
+}
+
+fn note_built(route: &'static RouteInfo) {
+    let index = crate::inventory::index_of(route);
+    let built = BUILT.with(|built| {
+        let mut built = built.borrow_mut();
+        if built.len() <= index {
+            built.resize(index + 1, 0);
+        }
+        built[index] += 1;
+        built[index]
+    });
+    let mut most = MOST_BUILT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if most.len() <= index {
+        most.resize(index + 1, 0);
+    }
+    most[index] = most[index].max(built);
+}
+
+/// How many times `route` is mounted, as far as this process has seen: the
+/// most stamps one thread built for it, or the mounts its requests resolved.
+pub(crate) fn times_mounted(route: &'static RouteInfo, mounts: &[Mount]) -> usize {
+    let built = MOST_BUILT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get(crate::inventory::index_of(route))
+        .copied()
+        .unwrap_or(0) as usize;
+    let resolved = mounts
+        .iter()
+        .filter(|m| std::ptr::eq(m.route, route))
+        .count();
+    built.max(resolved)
 }
 
 /// Identifies a request while it lives: the address of its head.
@@ -130,6 +177,7 @@ where
     type Future = Ready<Result<Self::Transform, Self::InitError>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
+        note_built(self.route);
         ready(Ok(StampService {
             service,
             route: self.route,

@@ -1,0 +1,440 @@
+//! Plumbing for `tests/prometheus_e2e.rs`: the external tools, a temporary
+//! directory, child processes that die with their guard, two tiny HTTP
+//! clients, and a Prometheus server on a loopback port.
+//!
+//! Every wait is a loop bounded by a deadline; nothing sleeps to synchronise.
+
+use std::fmt::Write as _;
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+/// How often Prometheus scrapes the app.
+pub const SCRAPE_INTERVAL: Duration = Duration::from_secs(1);
+
+/// The `job` label Prometheus gives the app's series.
+pub const JOB: &str = "app";
+
+/// How long Prometheus may take to become ready.
+const READY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long any single HTTP exchange may take.
+const IO_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Between two polls of a bounded wait.
+const POLL: Duration = Duration::from_millis(50);
+
+/// The path of an external tool, or a failure that says how to install it.
+/// The tests never skip: CI installs the tools (`.ci/run`, step "install").
+pub fn tool(name: &str) -> PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "`{name}` is not on PATH: these tests need Prometheus' `prometheus` and \
+                 `promtool` (Debian: `apt-get install prometheus`; `.ci/run` installs it)"
+            )
+        })
+}
+
+/// Runs `promtool` with `args`, feeding it `stdin`.
+pub fn promtool(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(tool("promtool"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("promtool starts");
+    let mut input = child.stdin.take().expect("a piped stdin");
+    // Written from a thread: promtool may answer before reading everything.
+    let stdin = stdin.to_owned();
+    let writer = std::thread::spawn(move || input.write_all(stdin.as_bytes()));
+    let output = child.wait_with_output().expect("promtool runs");
+    writer
+        .join()
+        .expect("the stdin writer does not panic")
+        .expect("promtool reads its stdin");
+    output
+}
+
+/// A directory under the system's temporary directory, removed on drop.
+#[derive(Debug)]
+pub struct TempDir {
+    path: PathBuf,
+}
+
+impl TempDir {
+    /// A new, empty directory whose name no other test or process uses.
+    pub fn new(label: &str) -> Self {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .subsec_nanos();
+        let path = std::env::temp_dir().join(format!(
+            "route-labels-{label}-{}-{nanos}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir(&path).expect("a new temporary directory");
+        Self { path }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// A child process, killed and reaped when the guard drops (the test ended,
+/// or failed).
+#[derive(Debug)]
+pub struct Process {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Process {
+    /// Starts `command` with its output in `log`.
+    fn spawn(mut command: Command, log: PathBuf) -> io::Result<Self> {
+        let out = std::fs::File::create(&log)?;
+        let err = out.try_clone()?;
+        let child = command
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()?;
+        Ok(Self { child, log })
+    }
+
+    /// The exit status, if the process has already exited.
+    fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
+    /// Everything the process wrote so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A loopback port that was free a moment ago.
+fn free_port() -> u16 {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .and_then(|listener| listener.local_addr())
+        .expect("an ephemeral loopback port")
+        .port()
+}
+
+/// Polls `attempt` until it returns `Some`, for at most `timeout`.
+///
+/// # Panics
+///
+/// When the time is up, with `what` and the last attempt's explanation.
+pub fn wait_until<T>(
+    what: &str,
+    timeout: Duration,
+    mut attempt: impl FnMut() -> Result<T, String>,
+) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        match attempt() {
+            Ok(value) => return value,
+            Err(last) if Instant::now() >= deadline => {
+                panic!("gave up after {timeout:?} waiting for {what}; last: {last}")
+            }
+            Err(_) => std::thread::sleep(POLL),
+        }
+    }
+}
+
+/// `GET target` over a fresh HTTP/1.0 connection (so the body ends with the
+/// connection, never chunked): the status and the body.
+pub fn http_get(addr: SocketAddr, target: &str) -> io::Result<(u16, String)> {
+    let mut stream = TcpStream::connect_timeout(&addr, IO_TIMEOUT)?;
+    stream.set_read_timeout(Some(IO_TIMEOUT))?;
+    stream.set_write_timeout(Some(IO_TIMEOUT))?;
+    write!(stream, "GET {target} HTTP/1.0\r\nHost: {addr}\r\n\r\n")?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let (head, body) = response
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| invalid(&response))?;
+    Ok((status_of(head)?, body.to_owned()))
+}
+
+fn status_of(head: &str) -> io::Result<u16> {
+    head.split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .ok_or_else(|| invalid(head))
+}
+
+fn invalid(what: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("unexpected response: {what:.200}"),
+    )
+}
+
+/// A keep-alive HTTP/1.1 connection for sending an app its traffic; reads
+/// `Content-Length` framed responses, which is what actix-web sends for the
+/// test handlers' bodies.
+#[derive(Debug)]
+pub struct Connection {
+    addr: SocketAddr,
+    stream: Option<BufReader<TcpStream>>,
+}
+
+impl Connection {
+    pub fn new(addr: SocketAddr) -> Self {
+        Self { addr, stream: None }
+    }
+
+    /// Sends `method target` with an empty body; returns the status code.
+    pub fn send(&mut self, method: &str, target: &str) -> io::Result<u16> {
+        let stream = match &mut self.stream {
+            Some(stream) => stream,
+            None => {
+                let stream = TcpStream::connect_timeout(&self.addr, IO_TIMEOUT)?;
+                stream.set_read_timeout(Some(IO_TIMEOUT))?;
+                stream.set_write_timeout(Some(IO_TIMEOUT))?;
+                stream.set_nodelay(true)?;
+                self.stream.insert(BufReader::new(stream))
+            }
+        };
+        write!(
+            stream.get_mut(),
+            "{method} {target} HTTP/1.1\r\nHost: {}\r\nContent-Length: 0\r\n\r\n",
+            self.addr
+        )?;
+        let mut line = String::new();
+        stream.read_line(&mut line)?;
+        let status = status_of(&line)?;
+        let (mut length, mut close) = (0, false);
+        loop {
+            line.clear();
+            if stream.read_line(&mut line)? == 0 {
+                return Err(invalid("the connection closed inside the headers"));
+            }
+            let header = line.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            let (name, value) = header.split_once(':').ok_or_else(|| invalid(header))?;
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().map_err(|_| invalid(header))?;
+            } else if name.eq_ignore_ascii_case("connection") {
+                close = value.trim().eq_ignore_ascii_case("close");
+            } else if name.eq_ignore_ascii_case("transfer-encoding") {
+                return Err(invalid(header));
+            }
+        }
+        io::copy(&mut stream.take(length), &mut io::sink())?;
+        if close {
+            self.stream = None;
+        }
+        Ok(status)
+    }
+}
+
+/// Percent-encodes a query parameter value.
+pub fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() * 3);
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            write!(out, "%{byte:02X}").expect("writing to a String cannot fail");
+        }
+    }
+    out
+}
+
+/// An error answer of Prometheus' HTTP API.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// `bad_data`, `execution`, ... or `http` when the answer was no JSON.
+    pub kind: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.kind, self.message)
+    }
+}
+
+/// A Prometheus server on a loopback port, with its data in a temporary
+/// directory, scraping one target. Stopped on drop.
+#[derive(Debug)]
+pub struct Prometheus {
+    addr: SocketAddr,
+    // Dropped in this order: the process first, then its directory.
+    process: Process,
+    _dir: TempDir,
+}
+
+impl Prometheus {
+    /// Starts Prometheus scraping `target`'s `/metrics` every
+    /// [`SCRAPE_INTERVAL`] with `sample_limit`, evaluating `rule_files` as
+    /// often, and waits until it is ready.
+    pub fn start(target: SocketAddr, sample_limit: u64, rule_files: &[&Path]) -> Self {
+        let binary = tool("prometheus");
+        let dir = TempDir::new("prometheus");
+        let config = dir.path().join("prometheus.yml");
+        // scrape_timeout must not exceed the interval; a scrape that times out
+        // counts as `up == 0`, which the tests would report.
+        let interval = SCRAPE_INTERVAL.as_secs();
+        let mut yaml = format!(
+            "global:\n  scrape_interval: {interval}s\n  scrape_timeout: {interval}s\n  \
+             evaluation_interval: {interval}s\nrule_files:\n"
+        );
+        for file in rule_files {
+            writeln!(yaml, "  - '{}'", file.display()).expect("writing to a String cannot fail");
+        }
+        write!(
+            yaml,
+            "scrape_configs:\n  - job_name: {JOB}\n    sample_limit: {sample_limit}\n    \
+             static_configs:\n      - targets: ['{target}']\n"
+        )
+        .expect("writing to a String cannot fail");
+        std::fs::write(&config, yaml).expect("the config is written");
+        // The port is picked free, then handed over: another process could take
+        // it in between, so a Prometheus that cannot bind is retried.
+        let mut failures = String::new();
+        for attempt in 0..3 {
+            let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, free_port()));
+            let mut command = Command::new(&binary);
+            command
+                .arg(format!("--config.file={}", config.display()))
+                .arg(format!(
+                    "--storage.tsdb.path={}",
+                    dir.path().join(format!("data-{attempt}")).display()
+                ))
+                .arg(format!("--web.listen-address={addr}"))
+                .arg("--log.level=warn");
+            let log = dir.path().join(format!("prometheus-{attempt}.log"));
+            let mut process = Process::spawn(command, log).expect("prometheus starts");
+            let deadline = Instant::now() + READY_TIMEOUT;
+            loop {
+                if let Some(status) = process.exited() {
+                    writeln!(
+                        failures,
+                        "attempt {attempt}: exited {status}: {}",
+                        process.log()
+                    )
+                    .expect("writing to a String cannot fail");
+                    break;
+                }
+                if matches!(http_get(addr, "/-/ready"), Ok((200, _))) {
+                    return Self {
+                        addr,
+                        process,
+                        _dir: dir,
+                    };
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "prometheus was not ready on {addr} after {READY_TIMEOUT:?}: {}",
+                    process.log()
+                );
+                std::thread::sleep(POLL);
+            }
+        }
+        panic!("prometheus did not start:\n{failures}")
+    }
+
+    /// What Prometheus logged (warnings and errors).
+    pub fn log(&self) -> String {
+        self.process.log()
+    }
+
+    /// `GET /api/v1/<endpoint>?<params>`: the `data` of a success, or the error.
+    pub fn api(&self, endpoint: &str, params: &[(&str, &str)]) -> Result<Value, ApiError> {
+        let query: Vec<String> = params
+            .iter()
+            .map(|(name, value)| format!("{name}={}", encode(value)))
+            .collect();
+        let target = format!("/api/v1/{endpoint}?{}", query.join("&"));
+        let http_error = |message: String| ApiError {
+            kind: "http".to_owned(),
+            message,
+        };
+        let (status, body) = http_get(self.addr, &target).map_err(|e| http_error(e.to_string()))?;
+        let json: Value = serde_json::from_str(&body)
+            .map_err(|e| http_error(format!("{status}: {e}: {body:.200}")))?;
+        if json["status"] == "success" {
+            Ok(json["data"].clone())
+        } else {
+            Err(ApiError {
+                kind: json["errorType"].as_str().unwrap_or("unknown").to_owned(),
+                message: json["error"].as_str().unwrap_or_default().to_owned(),
+            })
+        }
+    }
+
+    /// An instant query at `time` (Unix seconds as Prometheus prints them),
+    /// or now: the `result` array.
+    pub fn query(&self, expr: &str, time: Option<&str>) -> Result<Vec<Value>, ApiError> {
+        let mut params = vec![("query", expr)];
+        if let Some(time) = time {
+            params.push(("time", time));
+        }
+        let data = self.api("query", &params)?;
+        Ok(data["result"].as_array().cloned().unwrap_or_default())
+    }
+
+    /// Waits for a scrape of the app that started after `after` (Unix
+    /// seconds): everything sent before `after` is in it. Returns the scrape's
+    /// timestamp as Prometheus prints it.
+    pub fn wait_for_scrape_after(&self, after: f64) -> String {
+        wait_until(
+            "a scrape after the traffic",
+            10 * SCRAPE_INTERVAL,
+            || -> Result<String, String> {
+                let result = self
+                    .query(&format!("timestamp(up{{job=\"{JOB}\"}})"), None)
+                    .map_err(|e| e.to_string())?;
+                let latest = result
+                    .first()
+                    .and_then(|sample| sample["value"][1].as_str())
+                    .ok_or_else(|| format!("no scrape yet: {result:?}"))?;
+                let seconds: f64 = latest.parse().map_err(|_| latest.to_owned())?;
+                if seconds > after {
+                    Ok(latest.to_owned())
+                } else {
+                    Err(format!("latest scrape at {latest}, not after {after}"))
+                }
+            },
+        )
+    }
+}
+
+/// Now, in Unix seconds.
+pub fn unix_now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("the clock is after 1970")
+        .as_secs_f64()
+}
