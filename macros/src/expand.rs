@@ -147,7 +147,19 @@ fn expand(mut handler: Handler, krate: &Path) -> TokenStream {
             let ident = &only.ident;
             quote!(#krate::__private::Route::__new(&#ident))
         }
-        _ => quote!(#krate::__private::several_templates(#name_text)),
+        // Evaluated only where `route_of!` names this handler: a compile
+        // error there, pointing at this attribute.
+        several => {
+            let templates: Vec<String> = several
+                .iter()
+                .map(|e| format!("`{}`", e.template.value()))
+                .collect();
+            let message = format!(
+                "`route_of!({name_text})` needs a handler with one template; `{name_text}` is registered under {}",
+                templates.join(", ")
+            );
+            quote!(::core::panic!(#message))
+        }
     };
     let item = &handler.item;
     quote! {

@@ -5,6 +5,7 @@
 
 mod args;
 mod ast;
+mod closed;
 mod expand;
 mod parse;
 mod valid;
@@ -16,4 +17,18 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn register(args: TokenStream, input: TokenStream) -> TokenStream {
     expand::register(args.into(), input.into()).into()
+}
+
+/// Implements `route_labels::ClosedLabelValue` for an enum whose variants
+/// carry no data. Documented in `route_labels::ClosedLabelValue`.
+#[proc_macro_derive(ClosedLabelValue, attributes(closed))]
+pub fn derive_closed_label_value(input: TokenStream) -> TokenStream {
+    closed::label_value(input.into()).into()
+}
+
+/// Implements `route_labels::ClosedLabelSet` for a struct of closed label
+/// values. Documented in `route_labels::ClosedLabelSet`.
+#[proc_macro_derive(ClosedLabelSet, attributes(closed))]
+pub fn derive_closed_label_set(input: TokenStream) -> TokenStream {
+    closed::label_set(input.into()).into()
 }

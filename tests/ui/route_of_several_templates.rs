@@ -1,4 +1,4 @@
-use actix_web::{get, routes, HttpResponse};
+use actix_web::{routes, HttpResponse};
 
 #[route_labels::register]
 #[routes]

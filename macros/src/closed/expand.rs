@@ -1,0 +1,293 @@
+//! Generates the `ClosedLabelValue` and `ClosedLabelSet` impls, inside
+//! `const _: () = { ... };`, naming the runtime only by absolute paths.
+
+use std::collections::HashSet;
+
+use proc_macro2::{Delimiter, Group, Ident, Literal, Span, TokenStream, TokenTree};
+use quote::{ToTokens, quote, quote_spanned};
+use syn::ext::IdentExt;
+use syn::spanned::Spanned;
+
+use crate::closed::ast::{LabelField, LabelSet, LabelValue};
+use crate::closed::tokens_text;
+
+/// `impl ClosedLabelValue`: a variant's index is its position.
+pub fn label_value(value: &LabelValue<'_>) -> TokenStream {
+    let ident = &value.input.ident;
+    let krate = &value.krate;
+    let (impl_generics, ty_generics, where_clause) = value.input.generics.split_for_impl();
+    let variants: Vec<&Ident> = value
+        .variants
+        .iter()
+        .map(|variant| &variant.ident)
+        .collect();
+    let count = Literal::usize_unsuffixed(variants.len());
+    let indices: Vec<Literal> = (0..variants.len()).map(Literal::usize_unsuffixed).collect();
+    let index = Ident::new("index", Span::mixed_site());
+    let from_index = if variants.is_empty() {
+        quote!(
+            fn from_index(_: ::core::primitive::usize) -> ::core::option::Option<Self> {
+                ::core::option::Option::None
+            }
+        )
+    } else {
+        quote!(fn from_index(#index: ::core::primitive::usize) -> ::core::option::Option<Self> {
+            match #index {
+                #(#indices => ::core::option::Option::Some(Self::#variants),)*
+                _ => ::core::option::Option::None,
+            }
+        })
+    };
+    quote! {
+        const _: () = {
+            #[automatically_derived]
+            impl #impl_generics #krate::ClosedLabelValue for #ident #ty_generics #where_clause {
+                const CARDINALITY: ::core::option::Option<::core::primitive::usize> =
+                    ::core::option::Option::Some(#count);
+
+                #[inline]
+                fn cardinality() -> ::core::primitive::usize {
+                    #count
+                }
+
+                #[inline]
+                fn index(&self) -> ::core::primitive::usize {
+                    match *self {
+                        #(Self::#variants => #indices,)*
+                    }
+                }
+
+                #from_index
+            }
+        };
+    }
+}
+
+/// `impl ClosedLabelSet`: the index of a label set is the mixed-radix
+/// number whose digits are its fields' indices, the first field varying
+/// slowest. Each field is reached through a bridge trait whose parameters
+/// name the struct and the field, for the error of a field that is not
+/// closed.
+pub fn label_set(set: &LabelSet<'_>) -> TokenStream {
+    let ident = &set.input.ident;
+    let krate = &set.krate;
+    let markers = Markers::new(set);
+    let bridges: Vec<TokenStream> = set
+        .fields
+        .iter()
+        .map(|field| bridge(set, field, &markers))
+        .collect();
+    let names: Vec<&Ident> = set.fields.iter().map(|field| field.ident).collect();
+
+    // `a`, then `a * cb + b`, then `(a * cb + b) * cc + c`, ...
+    let mut index: Option<(TokenStream, bool)> = None;
+    for (name, bridge) in names.iter().zip(&bridges) {
+        let digit = quote!(#bridge::index(&self.#name));
+        index = Some(match index {
+            None => (digit, false),
+            Some((higher, false)) => (quote!(#higher * #bridge::cardinality() + #digit), true),
+            Some((higher, true)) => (quote!((#higher) * #bridge::cardinality() + #digit), true),
+        });
+    }
+    let index = index.map_or_else(|| quote!(0), |(index, _)| index);
+
+    let arg = Ident::new("index", Span::mixed_site());
+    let rest = Ident::new("rest", Span::mixed_site());
+    let locals: Vec<Ident> = (0..names.len())
+        .map(|i| Ident::new(&format!("field{i}"), Span::mixed_site()))
+        .collect();
+    let mut decode = Vec::new();
+    if !names.is_empty() {
+        decode.push(quote!(let #rest = #arg;));
+    }
+    for (i, (bridge, local)) in bridges.iter().zip(&locals).enumerate().rev() {
+        if i == 0 {
+            decode.push(quote!(let #local = #bridge::from_index(#rest)?;));
+        } else {
+            decode.push(quote! {
+                let #local = #bridge::from_index(#rest % #bridge::cardinality())?;
+                let #rest = #rest / #bridge::cardinality();
+            });
+        }
+    }
+
+    let checks = budget_checks(set, &bridges);
+    let definitions = markers.definitions(set);
+    quote! {
+        const _: () = {
+            #definitions
+
+            #[automatically_derived]
+            impl #krate::ClosedLabelSet for #ident {
+                const CARDINALITY: ::core::option::Option<::core::primitive::usize> =
+                    #krate::__private::static_product(&[#(#bridges::CARDINALITY),*]);
+
+                #[inline]
+                fn cardinality() -> ::core::primitive::usize {
+                    #krate::__private::product(&[#(#bridges::cardinality()),*])
+                }
+
+                #[inline]
+                fn index(&self) -> ::core::primitive::usize {
+                    #index
+                }
+
+                fn from_index(#arg: ::core::primitive::usize) -> ::core::option::Option<Self> {
+                    if #arg >= <Self as #krate::ClosedLabelSet>::cardinality() {
+                        return ::core::option::Option::None;
+                    }
+                    #(#decode)*
+                    ::core::option::Option::Some(Self { #(#names: #locals),* })
+                }
+            }
+
+            #checks
+        };
+    }
+}
+
+/// `<Type as ::route_labels::__private::ClosedField<Labels, field>>`.
+fn bridge(set: &LabelSet<'_>, field: &LabelField<'_>, markers: &Markers) -> TokenStream {
+    let krate = &set.krate;
+    let ty = field.ty();
+    let trait_name = if field.flatten {
+        quote!(ClosedFlatField)
+    } else {
+        quote!(ClosedField)
+    };
+    let marker = markers.path(field.ident);
+    let ident = &set.input.ident;
+    quote_spanned!(ty.span()=> <#ty as #krate::__private::#trait_name<#ident, #marker>>)
+}
+
+/// `#[closed(max_series = N)]`: constants that fail to evaluate when a field
+/// has no compile-time cardinality, or when the fields allow more than `N`
+/// combinations.
+fn budget_checks(set: &LabelSet<'_>, bridges: &[TokenStream]) -> TokenStream {
+    let Some(budget) = &set.max_series else {
+        return TokenStream::new();
+    };
+    let krate = &set.krate;
+    let ident = &set.input.ident;
+    let value = &budget.value;
+    let keyword = Ident::new("max_series", budget.span);
+    let attr = format!("#[closed(max_series = {})]", tokens_text(value));
+    let fields = set.fields.iter().zip(bridges).map(|(field, bridge)| {
+        let message = format!(
+            "field `{}` has a number of values known only at run time (a `Route` counts the routes \
+             registered in the program), so `{attr}` cannot be checked at compile time; remove \
+             `max_series`, and read `ClosedFamily::max_series()` at start-up",
+            field.ident.unraw(),
+        );
+        let check = spanned_call(
+            quote!(#krate::__private::check_static_field),
+            quote!(#bridge::CARDINALITY, #message),
+            field.ty(),
+        );
+        quote!(const _: () = #check;)
+    });
+    let set_name = ident.to_string();
+    let check = spanned_call(
+        quote!(#krate::__private::check_budget),
+        quote!(#set_name, <#ident as #krate::ClosedLabelSet>::CARDINALITY, #value),
+        &quote!(#keyword = #value),
+    );
+    quote! {
+        #(#fields)*
+        const _: () = #check;
+    }
+}
+
+/// `function(args)` spanned over `at`: the path on its first token, the
+/// parentheses on its last, so that the compiler reports a panic in the
+/// call (a `#[track_caller]` constant check) under all of `at`.
+fn spanned_call(function: TokenStream, args: TokenStream, at: &impl ToTokens) -> TokenStream {
+    let tokens: Vec<TokenTree> = at.to_token_stream().into_iter().collect();
+    let first = tokens.first().map_or_else(Span::call_site, TokenTree::span);
+    let last = tokens.last().map_or(first, TokenTree::span);
+    let function = function.into_iter().map(|mut tree| {
+        tree.set_span(first);
+        tree
+    });
+    let mut args = Group::new(Delimiter::Parenthesis, args);
+    args.set_span(last);
+    quote!(#(#function)* #args)
+}
+
+/// The types named after the fields that generated code passes to the
+/// bridge traits, so that an error message can say which field is wrong.
+struct Markers {
+    /// When a field's name is also a name that the generated code uses (a
+    /// field `route: route::Kind`, a budget `max_series = limit`), the
+    /// markers live in a module, where they shadow nothing.
+    module: Option<Ident>,
+}
+
+impl Markers {
+    fn new(set: &LabelSet<'_>) -> Self {
+        let mut used = HashSet::new();
+        used.insert(set.input.ident.unraw().to_string());
+        if let Some(first) = set.krate.segments.first() {
+            used.insert(first.ident.unraw().to_string());
+        }
+        for field in &set.fields {
+            collect_idents(field.ty().to_token_stream(), &mut used);
+        }
+        if let Some(budget) = &set.max_series {
+            collect_idents(budget.value.to_token_stream(), &mut used);
+        }
+        let collides = set
+            .fields
+            .iter()
+            .any(|field| used.contains(&field.ident.unraw().to_string()));
+        Self {
+            module: collides.then(|| Ident::new("__closed_label_fields", Span::call_site())),
+        }
+    }
+
+    fn marker(field: &Ident) -> Ident {
+        let mut marker = field.clone();
+        marker.set_span(Span::call_site());
+        marker
+    }
+
+    fn path(&self, field: &Ident) -> TokenStream {
+        let marker = Self::marker(field);
+        match &self.module {
+            Some(module) => quote!(#module::#marker),
+            None => marker.into_token_stream(),
+        }
+    }
+
+    fn definitions(&self, set: &LabelSet<'_>) -> TokenStream {
+        let markers = set.fields.iter().map(|field| Self::marker(field.ident));
+        match &self.module {
+            Some(module) => quote! {
+                mod #module {
+                    #(
+                        #[allow(non_camel_case_types)]
+                        pub enum #markers {}
+                    )*
+                }
+            },
+            None => quote! {
+                #(
+                    #[allow(non_camel_case_types)]
+                    enum #markers {}
+                )*
+            },
+        }
+    }
+}
+
+fn collect_idents(tokens: TokenStream, into: &mut HashSet<String>) {
+    for tree in tokens {
+        match tree {
+            TokenTree::Ident(ident) => {
+                into.insert(ident.unraw().to_string());
+            }
+            TokenTree::Group(group) => collect_idents(group.stream(), into),
+            TokenTree::Punct(_) | TokenTree::Literal(_) => {}
+        }
+    }
+}
