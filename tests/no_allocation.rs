@@ -49,13 +49,14 @@ async fn bare_user() -> HttpResponse {
     HttpResponse::Ok().finish()
 }
 
-async fn per_request<S>(app: &S, uri: &str) -> u64
+async fn per_request<S, B>(app: &S, uri: &str) -> u64
 where
     S: actix_web::dev::Service<
             actix_http::Request,
-            Response = actix_web::dev::ServiceResponse,
+            Response = actix_web::dev::ServiceResponse<B>,
             Error = actix_web::Error,
         >,
+    B: actix_web::body::MessageBody,
 {
     const ROUNDS: u64 = 200;
     // Warm up: the mount resolves its template, cells are laid out, actix's

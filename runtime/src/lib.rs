@@ -64,7 +64,7 @@ pub use crate::inventory::{Registered, Route, RouteInfo, routes};
 pub use crate::labels::{CLIENT_CLOSED_REQUEST, HttpMethod, OTHER_STATUS, UNMATCHED, UNREGISTERED};
 pub use crate::middleware::{
     DEFAULT_BUCKETS, DEFAULT_STATUS_CODES_PER_ROUTE, HttpMetrics, HttpMetricsBuilder,
-    HttpMetricsFuture, HttpMetricsService,
+    HttpMetricsFuture, HttpMetricsService, MeteredBody,
 };
 
 /// Records an actix-web handler's route in the inventory. Place it above the

@@ -9,7 +9,9 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Instant;
 
+use actix_web::body::{BodySize, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::web::Bytes;
 use prometheus_client::registry::Registry;
 
 use crate::cells::{Bounds, Row};
@@ -402,8 +404,9 @@ impl Shared {
 impl<S, B> Transform<S, ServiceRequest> for HttpMetrics
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
 {
-    type Response = ServiceResponse<B>;
+    type Response = ServiceResponse<MeteredBody<B>>;
     type Error = actix_web::Error;
     type Transform = HttpMetricsService<S>;
     type InitError = ();
@@ -433,8 +436,9 @@ pub struct HttpMetricsService<S> {
 impl<S, B> Service<ServiceRequest> for HttpMetricsService<S>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
 {
-    type Response = ServiceResponse<B>;
+    type Response = ServiceResponse<MeteredBody<B>>;
     type Error = actix_web::Error;
     type Future = HttpMetricsFuture<S::Future>;
 
@@ -454,21 +458,80 @@ where
             mount: None,
             recorded: false,
             polling: false,
+            response: None,
+            body_polled: false,
         };
         let inner = self.service.call(req);
         // Set when the routing below ran synchronously, as actix-web's does.
         in_flight.mount = stamp::claimed(key);
-        HttpMetricsFuture { inner, in_flight }
+        HttpMetricsFuture {
+            inner,
+            in_flight: Some(in_flight),
+        }
     }
 }
 
 pin_project_lite::pin_project! {
-    /// The future of [`HttpMetricsService`].
+    /// The future of [`HttpMetricsService`]: the response head, with the
+    /// body wrapped in a [`MeteredBody`].
     #[derive(Debug)]
     pub struct HttpMetricsFuture<F> {
         #[pin]
         inner: F,
+        in_flight: Option<InFlight>,
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The body of a response [`HttpMetrics`] timed: the request is counted
+    /// when the last chunk has been sent, so the duration runs to the last
+    /// byte; a body the server began to send and dropped unfinished (the
+    /// client went away) counts as [`CLIENT_CLOSED_REQUEST`]. A body nobody
+    /// polled (a `HEAD` response, a test that did not read it) counts with its
+    /// status when dropped. It is the app's body type once wrapped:
+    ///
+    /// ```
+    /// use actix_web::{body::MessageBody, dev::ServiceResponse, test, App, HttpResponse};
+    /// use route_labels::{HttpMetrics, MeteredBody};
+    ///
+    /// # actix_web::rt::System::new().block_on(async {
+    /// let metrics = HttpMetrics::new(&mut prometheus_client::registry::Registry::default()).unwrap();
+    /// let app = test::init_service(
+    ///     App::new().default_service(actix_web::web::to(HttpResponse::NotFound)).wrap(metrics),
+    /// )
+    /// .await;
+    /// let res: ServiceResponse<MeteredBody<_>> =
+    ///     test::call_service(&app, test::TestRequest::get().to_request()).await;
+    /// assert_eq!(res.status(), 404);
+    /// assert!(res.into_body().size().is_eof());
+    /// # });
+    /// ```
+    #[derive(Debug)]
+    pub struct MeteredBody<B> {
+        #[pin]
+        body: B,
         in_flight: InFlight,
+    }
+}
+
+impl<B: MessageBody> MessageBody for MeteredBody<B> {
+    type Error = B::Error;
+
+    fn size(&self) -> BodySize {
+        self.body.size()
+    }
+
+    fn poll_next(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Bytes, Self::Error>>> {
+        let this = self.project();
+        this.in_flight.body_polled = true;
+        let next = this.body.poll_next(cx);
+        if let Poll::Ready(None) = next {
+            this.in_flight.finish();
+        }
+        next
     }
 }
 
@@ -489,6 +552,10 @@ struct InFlight {
     /// True while the inner future is being polled: still true at drop time
     /// means a poll panicked (the runtime caught the panic, then dropped us).
     polling: bool,
+    /// Where and with which status the response head was produced.
+    response: Option<(Target, u16)>,
+    /// Whether the server began sending the body.
+    body_polled: bool,
 }
 
 impl InFlight {
@@ -499,6 +566,13 @@ impl InFlight {
         self.recorded = true;
     }
 
+    /// The response is complete: count it with its status.
+    fn finish(&mut self) {
+        if let (false, Some((target, code))) = (self.recorded, self.response) {
+            self.record(target, code);
+        }
+    }
+
     fn claimed_mount(&self) -> Option<u32> {
         self.mount.or_else(|| stamp::claimed(self.key))
     }
@@ -506,6 +580,17 @@ impl InFlight {
 
 impl Drop for InFlight {
     fn drop(&mut self) {
+        if let (false, Some((target, code))) = (self.recorded, self.response) {
+            // A body the server began to send and dropped unfinished: the
+            // client went away. A body nobody polled (an in-process test that
+            // did not read it) counts with its status.
+            let code = if self.body_polled {
+                CLIENT_CLOSED_REQUEST
+            } else {
+                code
+            };
+            self.record(target, code);
+        }
         if !self.recorded {
             let target = self
                 .claimed_mount()
@@ -526,33 +611,39 @@ impl Drop for InFlight {
 impl<F, B> Future for HttpMetricsFuture<F>
 where
     F: Future<Output = Result<ServiceResponse<B>, actix_web::Error>>,
+    B: MessageBody,
 {
-    type Output = F::Output;
+    type Output = Result<ServiceResponse<MeteredBody<B>>, actix_web::Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let in_flight = this.in_flight;
+        let in_flight = this.in_flight.as_mut().expect("polled after completion");
         in_flight.polling = true;
         let output = this.inner.poll(cx);
         in_flight.polling = false;
         let Poll::Ready(output) = output else {
             return Poll::Pending;
         };
-        if !in_flight.recorded {
-            let mount = in_flight.claimed_mount();
-            let (target, code) = match &output {
-                Ok(res) => (
-                    mount.map_or_else(|| unclaimed_target(res.request()), Target::Mount),
-                    res.status().as_u16(),
-                ),
-                Err(err) => (
-                    mount.map_or(Target::Unmatched, Target::Mount),
-                    err.as_response_error().status_code().as_u16(),
-                ),
-            };
-            in_flight.record(target, code);
+        let mount = in_flight.claimed_mount();
+        match output {
+            Ok(res) => {
+                let target = mount.map_or_else(|| unclaimed_target(res.request()), Target::Mount);
+                let mut in_flight = this.in_flight.take().expect("present until ready");
+                in_flight.response = Some((target, res.status().as_u16()));
+                Poll::Ready(Ok(res.map_body(|_, body| {
+                    if matches!(body.size(), BodySize::None | BodySize::Sized(0)) {
+                        // The server sends no body: the head completes it.
+                        in_flight.finish();
+                    }
+                    MeteredBody { body, in_flight }
+                })))
+            }
+            Err(err) => {
+                let target = mount.map_or(Target::Unmatched, Target::Mount);
+                in_flight.record(target, err.as_response_error().status_code().as_u16());
+                Poll::Ready(Err(err))
+            }
         }
-        Poll::Ready(output)
     }
 }
 

@@ -167,3 +167,181 @@ where
 {
     samples(&scrape_with(app, None).await.1)
 }
+
+/// The `(method, route, status)` of a request duration series.
+pub type SeriesKey = (String, String, String);
+
+/// Every `_count` of the request duration histogram, by its labels.
+pub fn counts(samples: &[Sample]) -> BTreeMap<SeriesKey, f64> {
+    samples
+        .iter()
+        .filter(|s| s.name == "http_server_request_duration_seconds_count")
+        .map(|s| {
+            let key = (
+                s.labels["http_request_method"].clone(),
+                s.labels["http_route"].clone(),
+                s.labels["http_response_status_code"].clone(),
+            );
+            (key, s.value)
+        })
+        .collect()
+}
+
+/// The counts that changed from `before` to `after`, by how much, leaving
+/// out the scrapes themselves (`GET /metrics`, an unregistered resource).
+pub fn count_changes(before: &[Sample], after: &[Sample]) -> BTreeMap<SeriesKey, f64> {
+    let before = counts(before);
+    let scrapes: SeriesKey = ("GET".into(), "unregistered".into(), "200".into());
+    counts(after)
+        .into_iter()
+        .filter(|(key, _)| *key != scrapes)
+        .map(|(key, value)| {
+            let delta = value - before.get(&key).copied().unwrap_or(0.0);
+            (key, delta)
+        })
+        .filter(|(_, delta)| *delta != 0.0)
+        .collect()
+}
+
+/// `http_server_active_requests` for one method label.
+pub fn active_requests(samples: &[Sample], method: &str) -> f64 {
+    samples
+        .iter()
+        .find(|s| {
+            s.name == "http_server_active_requests" && s.labels["http_request_method"] == method
+        })
+        .map(|s| s.value)
+        .expect("the gauge has a series for every method")
+}
+
+/// Checks every request duration histogram: buckets are cumulative (never
+/// decrease as `le` grows), the `+Inf` bucket equals `_count`, and `_sum` is
+/// not negative.
+pub fn assert_histograms_consistent(samples: &[Sample]) {
+    let name = "http_server_request_duration_seconds";
+    for count in samples.iter().filter(|s| s.name == format!("{name}_count")) {
+        let same_series = |s: &&Sample| {
+            s.labels
+                .iter()
+                .filter(|(k, _)| *k != "le")
+                .eq(count.labels.iter())
+        };
+        let buckets: Vec<&Sample> = samples
+            .iter()
+            .filter(|s| s.name == format!("{name}_bucket"))
+            .filter(same_series)
+            .collect();
+        assert!(!buckets.is_empty(), "no buckets for {:?}", count.labels);
+        assert!(
+            buckets.windows(2).all(|w| w[0].value <= w[1].value),
+            "buckets decrease for {:?}: {:?}",
+            count.labels,
+            buckets.iter().map(|b| b.value).collect::<Vec<_>>()
+        );
+        let last = buckets.last().expect("not empty");
+        assert_eq!(last.labels["le"], "+Inf", "the last bucket is +Inf");
+        assert_eq!(
+            last.value, count.value,
+            "+Inf bucket and _count differ for {:?}",
+            count.labels
+        );
+        let sum = samples
+            .iter()
+            .filter(|s| s.name == format!("{name}_sum"))
+            .find(same_series)
+            .expect("every histogram has a _sum");
+        assert!(sum.value >= 0.0, "negative _sum for {:?}", count.labels);
+    }
+}
+
+/// Has `promtool` check an exposition, and fails the test with its
+/// findings. Fails, never skips, when promtool is missing: CI installs it.
+///
+/// `promtool check metrics` must report nothing, not even a lint, in either
+/// format. It reads OpenMetrics with the classic text parser (`# UNIT` and
+/// `# EOF` are comments to it), so an OpenMetrics exposition is also read by
+/// Prometheus' OpenMetrics parser, through `promtool tsdb create-blocks-from
+/// openmetrics`, which needs a timestamp on every sample: one is added.
+pub fn assert_promtool_accepts(exposition: &str, what: &str) {
+    use std::io::Write as _;
+    use std::process::{Command, Output, Stdio};
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    fn run(args: &[&str], stdin: &str) -> Output {
+        let mut child = Command::new("promtool")
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|err| {
+                panic!(
+                    "cannot run `promtool` ({err}): this test needs Prometheus' promtool on \
+                     PATH (Debian: `apt-get install prometheus`; `.ci/run` installs it)"
+                )
+            });
+        let mut input = child.stdin.take().expect("a piped stdin");
+        let stdin = stdin.to_owned();
+        // From a thread: promtool may answer before it has read everything.
+        let writer = std::thread::spawn(move || input.write_all(stdin.as_bytes()));
+        let output = child.wait_with_output().expect("promtool runs");
+        writer
+            .join()
+            .expect("the writer does not panic")
+            .expect("promtool reads its stdin");
+        output
+    }
+
+    let lint = run(&["check", "metrics"], exposition);
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&lint.stdout),
+        String::from_utf8_lossy(&lint.stderr)
+    );
+    assert!(
+        lint.status.success() && said.trim().is_empty(),
+        "promtool check metrics on {what} ({}):\n{said}\nexposition:\n{}",
+        lint.status,
+        exposition.chars().take(20_000).collect::<String>()
+    );
+    if !exposition.ends_with("# EOF\n") {
+        return;
+    }
+
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "route-labels-openmetrics-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    let mut stamped = String::with_capacity(exposition.len() * 11 / 10);
+    for line in exposition.lines() {
+        stamped.push_str(line);
+        if !line.starts_with('#') && !line.is_empty() {
+            stamped.push_str(" 1700000000");
+        }
+        stamped.push('\n');
+    }
+    let input = dir.join("exposition.txt");
+    std::fs::write(&input, stamped).expect("the exposition is written");
+    let output = run(
+        &[
+            "tsdb",
+            "create-blocks-from",
+            "openmetrics",
+            &input.display().to_string(),
+            &dir.join("blocks").display().to_string(),
+        ],
+        "",
+    );
+    std::fs::remove_dir_all(&dir).expect("the temporary directory is removed");
+    // It prints a table of the blocks it made; only stderr is a finding.
+    let problems = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && problems.trim().is_empty(),
+        "Prometheus' OpenMetrics parser on {what} ({}):\n{problems}\nexposition:\n{}",
+        output.status,
+        exposition.chars().take(20_000).collect::<String>()
+    );
+}
