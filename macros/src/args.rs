@@ -15,16 +15,7 @@ impl Parse for Args {
         while !input.is_empty() {
             let lookahead = input.lookahead1();
             if lookahead.peek(Token![crate]) {
-                let keyword: Token![crate] = input.parse()?;
-                input.parse::<Token![=]>()?;
-                let path = input.call(Path::parse_mod_style)?;
-                if krate.is_some() {
-                    return Err(syn::Error::new_spanned(
-                        keyword,
-                        "duplicate `crate` argument",
-                    ));
-                }
-                krate = Some(path);
+                parse_crate(input, &mut krate)?;
             } else {
                 return Err(lookahead.error());
             }
@@ -36,4 +27,20 @@ impl Parse for Args {
             krate: krate.unwrap_or_else(|| syn::parse_quote!(::route_labels)),
         })
     }
+}
+
+/// `crate = path`, the one argument both `#[register]` and `#[closed]` take;
+/// `input` is at `crate`.
+pub fn parse_crate(input: ParseStream<'_>, krate: &mut Option<Path>) -> syn::Result<()> {
+    let keyword: Token![crate] = input.parse()?;
+    input.parse::<Token![=]>()?;
+    let path = input.call(Path::parse_mod_style)?;
+    if krate.is_some() {
+        return Err(syn::Error::new_spanned(
+            keyword,
+            "duplicate `crate` argument",
+        ));
+    }
+    *krate = Some(path);
+    Ok(())
 }

@@ -254,6 +254,34 @@ pub fn assert_histograms_consistent(samples: &[Sample]) {
     }
 }
 
+/// Runs `promtool` with `args`, feeding it `stdin`. Fails, never skips,
+/// when promtool is missing: CI installs it.
+pub fn promtool(args: &[&str], stdin: &str) -> std::process::Output {
+    let mut child = std::process::Command::new("promtool")
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|err| {
+            panic!(
+                "cannot run `promtool` ({err}): this test needs Prometheus' promtool on \
+                 PATH (Debian: `apt-get install prometheus`; `.ci/run` installs it)"
+            )
+        });
+    let mut input = child.stdin.take().expect("a piped stdin");
+    let stdin = stdin.to_owned();
+    // From a thread: promtool may answer before it has read everything.
+    let writer =
+        std::thread::spawn(move || std::io::Write::write_all(&mut input, stdin.as_bytes()));
+    let output = child.wait_with_output().expect("promtool runs");
+    writer
+        .join()
+        .expect("the writer does not panic")
+        .expect("promtool reads its stdin");
+    output
+}
+
 /// Has `promtool` check an exposition, and fails the test with its
 /// findings. Fails, never skips, when promtool is missing: CI installs it.
 ///
@@ -263,36 +291,9 @@ pub fn assert_histograms_consistent(samples: &[Sample]) {
 /// Prometheus' OpenMetrics parser, through `promtool tsdb create-blocks-from
 /// openmetrics`, which needs a timestamp on every sample: one is added.
 pub fn assert_promtool_accepts(exposition: &str, what: &str) {
-    use std::io::Write as _;
-    use std::process::{Command, Output, Stdio};
     use std::sync::atomic::{AtomicU32, Ordering};
 
-    fn run(args: &[&str], stdin: &str) -> Output {
-        let mut child = Command::new("promtool")
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|err| {
-                panic!(
-                    "cannot run `promtool` ({err}): this test needs Prometheus' promtool on \
-                     PATH (Debian: `apt-get install prometheus`; `.ci/run` installs it)"
-                )
-            });
-        let mut input = child.stdin.take().expect("a piped stdin");
-        let stdin = stdin.to_owned();
-        // From a thread: promtool may answer before it has read everything.
-        let writer = std::thread::spawn(move || input.write_all(stdin.as_bytes()));
-        let output = child.wait_with_output().expect("promtool runs");
-        writer
-            .join()
-            .expect("the writer does not panic")
-            .expect("promtool reads its stdin");
-        output
-    }
-
-    let lint = run(&["check", "metrics"], exposition);
+    let lint = promtool(&["check", "metrics"], exposition);
     let said = format!(
         "{}{}",
         String::from_utf8_lossy(&lint.stdout),
@@ -325,7 +326,7 @@ pub fn assert_promtool_accepts(exposition: &str, what: &str) {
     }
     let input = dir.join("exposition.txt");
     std::fs::write(&input, stamped).expect("the exposition is written");
-    let output = run(
+    let output = promtool(
         &[
             "tsdb",
             "create-blocks-from",

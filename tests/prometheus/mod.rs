@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -44,26 +44,7 @@ pub fn tool(name: &str) -> PathBuf {
         })
 }
 
-/// Runs `promtool` with `args`, feeding it `stdin`.
-pub fn promtool(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(tool("promtool"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("promtool starts");
-    let mut input = child.stdin.take().expect("a piped stdin");
-    // Written from a thread: promtool may answer before reading everything.
-    let stdin = stdin.to_owned();
-    let writer = std::thread::spawn(move || input.write_all(stdin.as_bytes()));
-    let output = child.wait_with_output().expect("promtool runs");
-    writer
-        .join()
-        .expect("the stdin writer does not panic")
-        .expect("promtool reads its stdin");
-    output
-}
+pub use crate::common::promtool;
 
 /// A directory under the system's temporary directory, removed on drop.
 #[derive(Debug)]

@@ -29,16 +29,7 @@ impl Parse for Args {
         while !input.is_empty() {
             let lookahead = input.lookahead1();
             if lookahead.peek(Token![crate]) {
-                let keyword: Token![crate] = input.parse()?;
-                input.parse::<Token![=]>()?;
-                let path = input.call(Path::parse_mod_style)?;
-                if args.krate.is_some() {
-                    return Err(syn::Error::new_spanned(
-                        keyword,
-                        "duplicate `crate` argument",
-                    ));
-                }
-                args.krate = Some(path);
+                crate::args::parse_crate(input, &mut args.krate)?;
             } else if lookahead.peek(kw::max_series) {
                 let keyword: kw::max_series = input.parse()?;
                 input.parse::<Token![=]>()?;
