@@ -229,4 +229,32 @@ mod tests {
         assert_eq!(snapshot.buckets, [1, 0, 0, 1]);
         assert!((snapshot.sum_seconds - 3.002).abs() < 1e-12);
     }
+
+    #[test]
+    fn concurrent_observations_are_all_counted() {
+        const PER_THREAD: u64 = 200_000;
+        let bounds = bounds();
+        let row = Row::new(&bounds, 2);
+        std::thread::scope(|scope| {
+            for code in [200, 404, 200, 503] {
+                let (row, bounds) = (&row, &bounds);
+                scope.spawn(move || {
+                    for i in 0..PER_THREAD {
+                        row.observe(bounds, code, i % 3);
+                    }
+                });
+            }
+        });
+        let seen: Vec<(Status, u64, u64)> = row
+            .snapshots()
+            .map(|(status, snap)| (status, snap.count, snap.buckets.iter().sum()))
+            .collect();
+        let total: u64 = seen.iter().map(|(_, count, _)| count).sum();
+        assert_eq!(total, 4 * PER_THREAD, "{seen:?}");
+        assert!(seen.iter().all(|(_, count, buckets)| count == buckets));
+        assert!(
+            seen.contains(&(Status::Code(200), 2 * PER_THREAD, 2 * PER_THREAD)),
+            "{seen:?}"
+        );
+    }
 }

@@ -244,7 +244,9 @@ impl ClosedLabelValue for HttpMethod {
     }
 }
 
-/// The routes of the inventory, in [`routes()`](crate::routes) order.
+/// The routes of the inventory, in [`routes()`](crate::routes) order. Routes
+/// that share a template (`GET /orders`, `POST /orders`) share a label value,
+/// so they share an index: the first such route's.
 impl ClosedLabelValue for Route {
     const CARDINALITY: Option<usize> = None;
 
@@ -255,7 +257,7 @@ impl ClosedLabelValue for Route {
 
     #[inline]
     fn index(&self) -> usize {
-        Route::index(*self)
+        crate::inventory::label_index(*self)
     }
 
     #[inline]

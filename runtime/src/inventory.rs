@@ -204,6 +204,22 @@ impl Route {
     }
 }
 
+/// The position of the first entry with the same template as `route`: two
+/// handlers of one template (`GET /orders` and `POST /orders`) are one label
+/// value, so label sets that hold a [`Route`] index them by this.
+pub(crate) fn label_index(route: Route) -> usize {
+    static FIRST_WITH_TEMPLATE: std::sync::OnceLock<Box<[usize]>> = std::sync::OnceLock::new();
+    let first = FIRST_WITH_TEMPLATE.get_or_init(|| {
+        let mut first_of = std::collections::HashMap::new();
+        ROUTES
+            .iter()
+            .enumerate()
+            .map(|(index, info)| *first_of.entry(info.template).or_insert(index))
+            .collect()
+    });
+    first[route.index()]
+}
+
 /// The position of an entry in the inventory, by address: the entry is an
 /// element of the slice, so this is one subtraction and one division.
 pub(crate) fn index_of(info: &'static RouteInfo) -> usize {
