@@ -306,6 +306,23 @@ async fn a_panicking_handler_is_counted_as_a_server_error() {
 }
 
 #[actix_web::test]
+async fn a_body_taken_whole_counts_the_request() {
+    let (app, _) = setup(HttpMetrics::builder()).await;
+    let res = app
+        .call(TestRequest::get().uri("/v1/users/5").to_request())
+        .await
+        .unwrap();
+    // What actix-web's `Compress` and `BoxBody::new` do with a full body.
+    let bytes = actix_web::body::MessageBody::try_into_bytes(res.into_body())
+        .ok()
+        .expect("a body all in memory is handed over whole");
+    assert_eq!(bytes, "user 5");
+    let samples = scrape(&app).await;
+    assert_eq!(count(&samples, "GET", "/v1/users/{id}", "200"), 1.0);
+    assert_eq!(active(&samples, "GET"), 1.0, "only the scrape is in flight");
+}
+
+#[actix_web::test]
 async fn status_codes_beyond_the_capacity_share_the_overflow_value() {
     let (app, _) = setup(HttpMetrics::builder().status_codes_per_route(2)).await;
     for code in [200, 201, 200, 202, 203, 202] {

@@ -533,6 +533,23 @@ impl<B: MessageBody> MessageBody for MeteredBody<B> {
         }
         next
     }
+
+    /// A body that is all in memory is complete: the request is counted
+    /// now, and whoever takes the bytes (actix-web's `Compress`, `BoxBody`)
+    /// does not have to stream or box this wrapper.
+    fn try_into_bytes(self) -> Result<Bytes, Self> {
+        let Self {
+            body,
+            mut in_flight,
+        } = self;
+        match body.try_into_bytes() {
+            Ok(bytes) => {
+                in_flight.finish();
+                Ok(bytes)
+            }
+            Err(body) => Err(Self { body, in_flight }),
+        }
+    }
 }
 
 /// One request between its call and its end. Dropping it unrecorded (the
