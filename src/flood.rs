@@ -43,7 +43,12 @@ use route_labels::{HttpMetrics, MetricsEndpoint};
 
 use crate::naive::NaiveMetrics;
 use app::Running;
-use client::{Connection, ExpositionStats};
+
+// The pieces of the demo, for other drivers: `examples/bench_server.rs` and
+// `examples/memory_flood.rs` run each server in a process of its own.
+pub use app::routes;
+pub use client::{Connection, ExpositionStats};
+pub use traffic::{Request, request};
 
 /// Where both servers listen: a loopback port the OS picks.
 const LOOPBACK: (&str, u16) = ("127.0.0.1", 0);
@@ -279,11 +284,15 @@ fn flood(
 /// Sends `request(i)` for every `i` in `range` from `options.clients`
 /// threads, each over its own keep-alive connection; returns the responses by
 /// status code.
-fn send(
+///
+/// # Errors
+///
+/// The first request that fails or times out.
+pub fn send(
     addr: SocketAddr,
     range: Range<u64>,
     options: &Options,
-    request: impl Fn(u64) -> traffic::Request + Sync,
+    request: impl Fn(u64) -> Request + Sync,
 ) -> io::Result<BTreeMap<u16, u64>> {
     let request = &request;
     let clients = options.clients.max(1);

@@ -38,8 +38,10 @@ async fn version() -> HttpResponse {
     HttpResponse::Ok().body(env!("CARGO_PKG_VERSION"))
 }
 
-/// The routes of both servers.
-pub(crate) fn routes(config: &mut web::ServiceConfig) {
+/// The routes of both servers: `GET /users/{id}`, `POST /users`,
+/// `GET /health` and `GET /api/v1/items/{id}` (registered), and
+/// `GET /version` (not registered).
+pub fn routes(config: &mut web::ServiceConfig) {
     config
         .service(get_user)
         .service(create_user)

@@ -10,7 +10,7 @@ use std::time::Duration;
 /// One keep-alive connection, opened on first use and again after the server
 /// closes it.
 #[derive(Debug)]
-pub(crate) struct Connection {
+pub struct Connection {
     addr: SocketAddr,
     timeout: Duration,
     stream: Option<BufReader<TcpStream>>,
@@ -21,7 +21,8 @@ pub(crate) struct Connection {
 impl Connection {
     /// A connection to `addr` whose every connect, read and write gives up
     /// after `timeout`.
-    pub(crate) fn new(addr: SocketAddr, timeout: Duration) -> Self {
+    #[must_use]
+    pub fn new(addr: SocketAddr, timeout: Duration) -> Self {
         Self {
             addr,
             timeout,
@@ -33,12 +34,12 @@ impl Connection {
 
     /// Sends `method target` and writes the response body to `body`; returns
     /// the status code.
-    pub(crate) fn send(
-        &mut self,
-        method: &str,
-        target: &str,
-        body: &mut impl Write,
-    ) -> io::Result<u16> {
+    ///
+    /// # Errors
+    ///
+    /// A connect, read or write that fails or times out, or a response this
+    /// client cannot read.
+    pub fn send(&mut self, method: &str, target: &str, body: &mut impl Write) -> io::Result<u16> {
         self.exchange(method, target, body).map_err(|err| {
             io::Error::new(
                 err.kind(),
@@ -138,10 +139,11 @@ fn invalid(what: &str) -> io::Error {
 /// What a scrape found: sample lines and bytes of an exposition, counted as
 /// the body streams by (a naive exposition can be hundreds of megabytes).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct ExpositionStats {
+pub struct ExpositionStats {
     /// Lines that are neither empty nor comments: one per series.
-    pub(crate) samples: u64,
-    pub(crate) bytes: u64,
+    pub samples: u64,
+    /// Bytes of the exposition.
+    pub bytes: u64,
     /// Within the current line: whether it has a byte yet, and whether that
     /// byte was `#`.
     line_started: bool,

@@ -13,9 +13,11 @@ pub(crate) const PERIOD: u64 = 10;
 
 /// One request: a method token and a request target.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) struct Request {
-    pub(crate) method: Cow<'static, str>,
-    pub(crate) target: String,
+pub struct Request {
+    /// The method token, standard or made up.
+    pub method: Cow<'static, str>,
+    /// The request target: a path, maybe with a query string.
+    pub target: String,
 }
 
 impl Request {
@@ -28,7 +30,8 @@ impl Request {
 }
 
 /// The `i`th request of a flood.
-pub(crate) fn request(i: u64) -> Request {
+#[must_use]
+pub fn request(i: u64) -> Request {
     // Ids that look like ids.
     let id = 100_000 + i;
     match i % PERIOD {
