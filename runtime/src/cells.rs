@@ -54,7 +54,7 @@ pub(crate) struct Histogram {
 }
 
 /// What a scrape reads of one histogram.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Snapshot {
     pub(crate) sum_seconds: f64,
     pub(crate) count: u64,
@@ -63,26 +63,33 @@ pub(crate) struct Snapshot {
 }
 
 impl Snapshot {
+    /// Adds a snapshot of a histogram with the same bounds.
     pub(crate) fn add(&mut self, other: &Snapshot) {
+        debug_assert_eq!(self.buckets.len(), other.buckets.len());
         self.sum_seconds += other.sum_seconds;
         self.count += other.count;
-        if self.buckets.len() < other.buckets.len() {
-            self.buckets.resize(other.buckets.len(), 0);
-        }
         for (mine, theirs) in self.buckets.iter_mut().zip(&other.buckets) {
             *mine += theirs;
         }
     }
 
-    /// The `(upper bound, count)` pairs prometheus-client's encoder takes.
-    pub(crate) fn encoder_buckets(&self, bounds: &Bounds) -> Vec<(f64, u64)> {
-        bounds
-            .seconds
-            .iter()
-            .copied()
-            .chain(std::iter::once(f64::INFINITY))
-            .zip(self.buckets.iter().copied())
-            .collect()
+    /// The `(upper bound, count)` pairs prometheus-client's encoder takes,
+    /// written into `out` (cleared first) so a scrape reuses one buffer.
+    pub(crate) fn encoder_buckets<'a>(
+        &self,
+        bounds: &Bounds,
+        out: &'a mut Vec<(f64, u64)>,
+    ) -> &'a [(f64, u64)] {
+        out.clear();
+        out.extend(
+            bounds
+                .seconds
+                .iter()
+                .copied()
+                .chain(std::iter::once(f64::INFINITY))
+                .zip(self.buckets.iter().copied()),
+        );
+        out
     }
 }
 

@@ -2,6 +2,7 @@
 //! [`Collector`].
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -42,10 +43,12 @@ impl HttpCollector {
         let mut series = BTreeMap::new();
         let mut add = |route: &'static str, method: HttpMethod, row: &Row| {
             for (status, snapshot) in row.snapshots() {
-                series
-                    .entry((route, method, status))
-                    .or_insert_with(Snapshot::default)
-                    .add(&snapshot);
+                match series.entry((route, method, status)) {
+                    Entry::Vacant(entry) => {
+                        entry.insert(snapshot);
+                    }
+                    Entry::Occupied(mut entry) => entry.get_mut().add(&snapshot),
+                }
             }
         };
         for (id, mount) in stamp::all_mounts().into_iter().enumerate() {
@@ -78,6 +81,8 @@ impl Collector for HttpCollector {
                 Some(&Unit::Seconds),
                 MetricType::Histogram,
             )?;
+            // One buffer for every series' buckets.
+            let mut buckets = Vec::with_capacity(shared.bounds.len());
             for ((route, method, status), snapshot) in self.duration_series() {
                 let labels = DurationLabels {
                     method,
@@ -89,7 +94,7 @@ impl Collector for HttpCollector {
                     .encode_histogram::<NoLabelSet>(
                         snapshot.sum_seconds,
                         snapshot.count,
-                        &snapshot.encoder_buckets(&shared.bounds),
+                        snapshot.encoder_buckets(&shared.bounds, &mut buckets),
                         None,
                     )?;
             }

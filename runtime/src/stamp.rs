@@ -121,6 +121,7 @@ pub(crate) fn times_mounted(route: &'static RouteInfo, mounts: &[Mount]) -> usiz
 }
 
 /// Identifies a request while it lives: the address of its head.
+#[inline]
 pub(crate) fn request_key(req: &actix_web::HttpRequest) -> usize {
     std::ptr::from_ref(req.head()) as usize
 }
@@ -130,11 +131,13 @@ thread_local! {
     static CLAIM: Cell<(usize, u32)> = const { Cell::new((0, 0)) };
 }
 
+#[inline]
 fn claim(key: usize, mount: u32) {
     CLAIM.with(|c| c.set((key, mount)));
 }
 
 /// The mount that claimed the request `key`, if the last claim was its.
+#[inline]
 pub(crate) fn claimed(key: usize) -> Option<u32> {
     let (claimant, mount) = CLAIM.with(Cell::get);
     (claimant == key).then_some(mount)
@@ -142,6 +145,7 @@ pub(crate) fn claimed(key: usize) -> Option<u32> {
 
 /// Forgets a claim left by an earlier request whose head had the same address
 /// (actix-web pools request heads).
+#[inline]
 pub(crate) fn forget(key: usize) {
     CLAIM.with(|c| {
         if c.get().0 == key {
