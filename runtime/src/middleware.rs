@@ -597,27 +597,25 @@ impl InFlight {
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        if let (false, Some((target, code))) = (self.recorded, self.response) {
-            // A body the server began to send and dropped unfinished: the
-            // client went away. A body nobody polled (an in-process test that
-            // did not read it) counts with its status.
-            let code = if self.body_polled {
-                CLIENT_CLOSED_REQUEST
-            } else {
-                code
-            };
-            self.record(target, code);
-        }
         if !self.recorded {
-            let target = self
-                .claimed_mount()
-                .map_or(Target::Unmatched, Target::Mount);
-            // A panicking handler is a server error; anything else that drops
-            // a request unfinished is the client going away.
-            let code = if self.polling || std::thread::panicking() {
-                500
-            } else {
-                CLIENT_CLOSED_REQUEST
+            let (target, code) = match self.response {
+                // A body the server began to send and dropped unfinished: the
+                // client went away. A body nobody polled (a `HEAD` response, a
+                // test that did not read it) counts with its status.
+                Some((target, code)) if !self.body_polled => (target, code),
+                Some((target, _)) => (target, CLIENT_CLOSED_REQUEST),
+                // No response head: a poll that never returned is a panicking
+                // handler, a server error; anything else that drops a request
+                // unfinished is the client going away.
+                None => (
+                    self.claimed_mount()
+                        .map_or(Target::Unmatched, Target::Mount),
+                    if self.polling || std::thread::panicking() {
+                        500
+                    } else {
+                        CLIENT_CLOSED_REQUEST
+                    },
+                ),
             };
             self.record(target, code);
         }

@@ -37,12 +37,17 @@ pub(crate) struct Mount {
 /// Locked only on a stamp's first request and at scrape time.
 static MOUNTS: Mutex<Vec<Mount>> = Mutex::new(Vec::new());
 
-fn mounts() -> MutexGuard<'static, Vec<Mount>> {
-    // The table is only ever appended to; a panic elsewhere cannot leave it
-    // half-written, so a poisoned lock is still a consistent table.
-    MOUNTS
+/// Locks one of this module's tables. They are only ever appended to or
+/// raised, each in one step, so a panic elsewhere cannot leave one
+/// half-written: a poisoned lock still guards a consistent table.
+fn lock<T>(table: &'static Mutex<T>) -> MutexGuard<'static, T> {
+    table
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn mounts() -> MutexGuard<'static, Vec<Mount>> {
+    lock(&MOUNTS)
 }
 
 /// The id of `route` mounted under `template`, interned on first use. The
@@ -95,9 +100,7 @@ fn note_built(route: &'static RouteInfo) {
         built[index] += 1;
         built[index]
     });
-    let mut most = MOST_BUILT
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut most = lock(&MOST_BUILT);
     if most.len() <= index {
         most.resize(index + 1, 0);
     }
@@ -107,9 +110,7 @@ fn note_built(route: &'static RouteInfo) {
 /// How many times `route` is mounted, as far as this process has seen: the
 /// most stamps one thread built for it, or the mounts its requests resolved.
 pub(crate) fn times_mounted(route: &'static RouteInfo, mounts: &[Mount]) -> usize {
-    let built = MOST_BUILT
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    let built = lock(&MOST_BUILT)
         .get(crate::inventory::index_of(route))
         .copied()
         .unwrap_or(0) as usize;
