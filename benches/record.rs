@@ -70,7 +70,7 @@ fn labels(thread: usize, shared: bool) -> Labels {
     };
     Labels {
         method: HttpMethod::Get,
-        route: route.template(),
+        route: route.template().expect("registered with a template"),
         status: 200,
     }
 }
@@ -167,7 +167,7 @@ impl Subject {
                 } else {
                     route_of!(route_b)
                 };
-                let stamp = now(Stamp::new(route.info()).new_transform(Answer)).expect("stamp");
+                let stamp = now(Stamp::new(route).new_transform(Answer)).expect("stamp");
                 let service = now(state.metrics.new_transform(stamp)).expect("middleware");
                 start.wait();
                 drive(&service, iters)

@@ -18,7 +18,7 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use route_labels::{
-    ClosedFamily, ClosedLabelSet, ClosedLabelValue, HttpMetrics, MetricsEndpoint, Route, route_of,
+    ClosedFamily, ClosedLabelSet, ClosedLabelValue, HttpMetrics, MetricsEndpoint, Route,
 };
 
 /// What happened to a shopper's request. An enum deriving
@@ -94,21 +94,25 @@ const IN_STOCK: [&str; 2] = ["socks", "hat"];
 
 #[route_labels::register]
 #[post("/cart/{item}")]
-async fn add_to_cart(item: web::Path<String>, shop: web::Data<Shop>) -> HttpResponse {
+async fn add_to_cart(route: Route, item: web::Path<String>, shop: web::Data<Shop>) -> HttpResponse {
     // `item` is request data: it decides the outcome, it is never a label.
     if IN_STOCK.contains(&item.as_str()) {
-        shop.count(route_of!(add_to_cart), Outcome::Added);
+        shop.count(route, Outcome::Added);
         HttpResponse::Ok().body(format!("added {item}\n"))
     } else {
-        shop.count(route_of!(add_to_cart), Outcome::OutOfStock);
+        shop.count(route, Outcome::OutOfStock);
         HttpResponse::NotFound().body(format!("no {item} left\n"))
     }
 }
 
 #[route_labels::register]
 #[post("/checkout/{items}")]
-async fn checkout(items: web::Path<u32>, payment: String, shop: web::Data<Shop>) -> HttpResponse {
-    let here = route_of!(checkout);
+async fn checkout(
+    here: Route,
+    items: web::Path<u32>,
+    payment: String,
+    shop: web::Data<Shop>,
+) -> HttpResponse {
     let payment = match payment.trim() {
         "card" => Payment::Card,
         "transfer" => Payment::Transfer,
@@ -133,22 +137,27 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut registry = Registry::default();
     let metrics = HttpMetrics::new(&mut registry)?;
     let shop = web::Data::new(Shop::new(&mut registry));
-    println!(
-        "shop_outcomes holds at most {} series, shop_basket_items at most {}",
-        shop.outcomes.max_series(),
-        shop.basket_sizes.max_series(),
-    );
+    let outcomes = shop.outcomes.clone();
+    let basket_sizes = shop.basket_sizes.clone();
     let registry = Arc::new(registry);
 
-    let server = HttpServer::new(move || {
+    let app = move || {
         App::new()
             .app_data(shop.clone())
             .service(add_to_cart)
             .service(checkout)
             .service(MetricsEndpoint::new("/metrics", Arc::clone(&registry)))
             .wrap(metrics.clone())
-    })
-    .bind(("127.0.0.1", 8081))?;
+    };
+    // A `Route` label counts the mounts of the app, known once the app is
+    // built: build it once here, as each worker will.
+    drop(actix_web::test::init_service(app()).await);
+    println!(
+        "shop_outcomes holds at most {} series, shop_basket_items at most {}",
+        outcomes.max_series(),
+        basket_sizes.max_series(),
+    );
+    let server = HttpServer::new(app).bind(("127.0.0.1", 8081))?;
 
     println!("listening on http://127.0.0.1:8081; try:");
     println!("  curl -s -X POST localhost:8081/cart/socks");

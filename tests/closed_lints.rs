@@ -7,7 +7,7 @@
 use actix_web::{HttpResponse, post};
 use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
 use prometheus_client::metrics::counter::Counter;
-use route_labels::{ClosedFamily, ClosedLabelSet, ClosedLabelValue, HttpMethod, Route, route_of};
+use route_labels::{ClosedFamily, ClosedLabelSet, ClosedLabelValue, HttpMethod, Route};
 
 /// Documented, as pedantic wants.
 #[route_labels::register]
@@ -108,11 +108,11 @@ fn generated_code_is_lint_clean() {
     let family = ClosedFamily::<WithRoute, Counter>::default();
     family
         .get_or_create(&WithRoute {
-            route: route_of!(checkout),
+            route: Route::UNMATCHED,
             labels,
         })
         .inc();
-    assert_eq!(family.max_series(), 80 * route_labels::routes().len());
+    assert_eq!(family.max_series(), 80 * 2);
 
     assert_eq!(One::from_index(0).map(|one| one.single.index()), Some(0));
     assert_eq!(Empty::cardinality(), 0);

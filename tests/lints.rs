@@ -4,12 +4,39 @@
 #![deny(warnings, clippy::pedantic)]
 
 use actix_web::{HttpResponse, get, route, routes};
-use route_labels::{Route, route_of};
+use route_labels::{RouteInfo, route_of};
 
 /// Documented, as pedantic wants.
 #[route_labels::register]
 #[get("/users/{id}")]
 pub async fn get_user() -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
+/// Mounted at a scope's root: `#[register]` generates the service itself.
+#[route_labels::register]
+#[get("")]
+pub async fn list_users() -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
+/// The same, private, with its own resource name and under `#[routes]`.
+#[route_labels::register]
+#[routes]
+#[get("", name = "all_orders")]
+#[post("")]
+async fn orders() -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
+/// Builder macros, which expand in the user's code too.
+pub fn builder_routes(cfg: &mut actix_web::web::ServiceConfig) {
+    cfg.route("/a", route_labels::get!().to(list_users_fn))
+        .route("/b", route_labels::route!().to(list_users_fn))
+        .service(route_labels::resource!("/c").to(list_users_fn));
+}
+
+async fn list_users_fn() -> HttpResponse {
     HttpResponse::Ok().finish()
 }
 
@@ -27,13 +54,16 @@ async fn index() -> HttpResponse {
     HttpResponse::Ok().finish()
 }
 
-const USERS: Route = route_of!(get_user);
+const USERS: &RouteInfo = route_of!(get_user);
 
 #[test]
 fn generated_code_is_lint_clean() {
-    assert_eq!(USERS.template(), "/users/{id}");
-    assert_eq!(route_of!(items).info().methods(), ["GET", "PUT"]);
+    assert_eq!(USERS.template(), Some("/users/{id}"));
+    assert_eq!(route_of!(items).methods(), ["GET", "PUT"]);
     let _ = actix_web::App::new()
+        .service(actix_web::web::scope("/users").service(list_users))
+        .service(actix_web::web::scope("/orders").service(orders))
+        .configure(builder_routes)
         .service(get_user)
         .service(items)
         .service(index);

@@ -133,7 +133,7 @@ fn expand(mut handler: Handler, krate: &Path) -> TokenStream {
                 #[linkme(crate = #krate::__private::linkme)]
                 #[doc(hidden)]
                 static #ident: #krate::__private::RouteInfo = #krate::__private::RouteInfo::__new(
-                    #template,
+                    ::core::option::Option::Some(#template),
                     &[#(#methods),*],
                     ::core::concat!(::core::module_path!(), "::", #name_text),
                     ::core::file!(),
@@ -145,7 +145,7 @@ fn expand(mut handler: Handler, krate: &Path) -> TokenStream {
     let route = match entries.as_slice() {
         [only] => {
             let ident = &only.ident;
-            quote!(#krate::__private::Route::__new(&#ident))
+            quote!(&#ident)
         }
         // Evaluated only where `route_of!` names this handler: a compile
         // error there, pointing at this attribute.
@@ -161,26 +161,101 @@ fn expand(mut handler: Handler, krate: &Path) -> TokenStream {
             quote!(::core::panic!(#message))
         }
     };
+    let refusals = scope_root_refusals(&mut handler, &entries, krate);
     let item = &handler.item;
     quote! {
         #(#statics)*
         impl #krate::Registered for #name {
-            const ROUTE: #krate::Route = #route;
+            const ROUTE: &'static #krate::__private::RouteInfo = #route;
         }
         #item
+        #refusals
     }
+}
+
+/// A route mounted at a scope's root (template `""`) that refuses a request
+/// by its method leaves actix-web's request looking exactly as if a resource
+/// had answered: the scope consumed the whole path. So such a handler
+/// registers one resource more, after its own, at the same path: it never
+/// matches, and its guard notes that the path of a registered route was
+/// matched, which tells `HttpMetrics` the request reached no resource
+/// (`unmatched`). actix-web's attribute goes on the function renamed
+/// `__route_labels_<name>`, named as before for `url_for`, and `<name>` is a
+/// unit struct that registers both.
+fn scope_root_refusals(handler: &mut Handler, entries: &[Entry], krate: &Path) -> TokenStream {
+    let roots: Vec<&LitStr> = entries
+        .iter()
+        .map(|e| &e.template)
+        .filter(|t| t.value().is_empty())
+        .collect();
+    if roots.is_empty() {
+        return TokenStream::new();
+    }
+    let name = handler.ident().clone();
+    let name_text = name.to_string().trim_start_matches("r#").to_owned();
+    let inner = format_ident!("__route_labels_{}", name_text, span = name.span());
+    let resource_name = LitStr::new(&name_text, name.span());
+    for route in &handler.routes {
+        let meta = &mut handler.item.attrs[route.attr].meta;
+        if !has_arg(meta, "name") {
+            append_arg(meta, quote!(name = #resource_name));
+        }
+    }
+    handler.item.sig.ident = inner.clone();
+    let docs: Vec<syn::Attribute> = handler
+        .item
+        .attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("doc"))
+        .cloned()
+        .collect();
+    handler.item.attrs.push(syn::parse_quote!(#[doc(hidden)]));
+    let vis = &handler.item.vis;
+    quote! {
+        #(#docs)*
+        #[allow(non_camel_case_types, missing_docs)]
+        #vis struct #name;
+
+        impl #krate::__private::actix_web::dev::HttpServiceFactory for #name {
+            fn register(self, config: &mut #krate::__private::actix_web::dev::AppService) {
+                #krate::__private::actix_web::dev::HttpServiceFactory::register(#inner, config);
+                #(
+                    #krate::__private::actix_web::dev::HttpServiceFactory::register(
+                        #krate::__private::refusals(#roots),
+                        config,
+                    );
+                )*
+            }
+        }
+    }
+}
+
+/// Whether the attribute has an argument `key = ..`.
+fn has_arg(meta: &Meta, key: &str) -> bool {
+    let Meta::List(list) = meta else {
+        return false;
+    };
+    let tokens: Vec<TokenTree> = list.tokens.clone().into_iter().collect();
+    tokens.windows(2).any(|pair| {
+        matches!(pair, [TokenTree::Ident(ident), TokenTree::Punct(eq)] if ident == key && eq.as_char() == '=')
+    })
 }
 
 /// `#[get("/p", name = "x")]` becomes `#[get("/p", name = "x", wrap = "..")]`.
 fn add_wrap(meta: &mut Meta, stamp: &LitStr) {
+    append_arg(meta, quote!(wrap = #stamp));
+}
+
+/// Appends `arg` to the arguments of a route attribute.
+fn append_arg(meta: &mut Meta, arg: TokenStream) {
     let Meta::List(list) = meta else {
         unreachable!("route attributes were parsed as lists");
     };
     let tokens = &list.tokens;
     let trailing_comma = matches!(tokens.clone().into_iter().last(), Some(TokenTree::Punct(p)) if p.as_char() == ',');
     list.tokens = if trailing_comma {
-        quote!(#tokens wrap = #stamp)
+        quote!(#tokens #arg)
     } else {
-        quote!(#tokens, wrap = #stamp)
+        quote!(#tokens, #arg)
     };
 }

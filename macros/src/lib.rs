@@ -8,6 +8,7 @@ mod ast;
 mod closed;
 mod expand;
 mod parse;
+mod resource;
 mod valid;
 
 use proc_macro::TokenStream;
@@ -17,6 +18,14 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn register(args: TokenStream, input: TokenStream) -> TokenStream {
     expand::register(args.into(), input.into()).into()
+}
+
+/// Not public API: `route_labels::resource!` calls it with the runtime's
+/// path first. Documented in `route_labels::resource`.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __resource(input: TokenStream) -> TokenStream {
+    resource::expand(input.into()).into()
 }
 
 /// Implements `route_labels::ClosedLabelValue` for an enum whose variants

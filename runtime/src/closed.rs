@@ -1,18 +1,28 @@
-//! Closed label values and label sets: types whose values are all known
-//! before the program runs, each with an index, so that a
-//! [`ClosedFamily`](crate::ClosedFamily) over them has a known number of
+//! Closed label values and label sets: types whose values form a closed
+//! set, each with an index that never changes, so that a
+//! [`ClosedFamily`](crate::ClosedFamily) over them has a bounded number of
 //! series and finds a series' cell without hashing.
+//!
+//! The number of values is known at compile time, or, for one field of a
+//! label set at most (a [`Route`]), only at run time: it may then grow while
+//! the program runs, never shrink, and the values it had keep their indexes.
 
 use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue};
 
-use crate::__private::ROUTES;
-use crate::inventory::Route;
 use crate::labels::HttpMethod;
+use crate::route::Route;
+
+mod checks;
+mod layout;
+
+pub use self::checks::{check_budget, check_static_field};
+use self::layout::Place;
+pub use self::layout::{product, static_product};
 
 /// A label value drawn from a closed set: every value has an index in
-/// `0..cardinality()`.
+/// `0..cardinality()`, which it keeps for the life of the process.
 ///
-/// Implemented for [`Route`] (the routes registered in the program), `bool`,
+/// Implemented for [`Route`] (the mounted routes of the app), `bool`,
 /// [`HttpMethod`], and, through `#[derive(ClosedLabelValue)]`, enums whose
 /// variants carry no data. `String`, `&str`, integers and floats are not
 /// closed: a struct of labels with such a field does not compile.
@@ -37,14 +47,16 @@ use crate::labels::HttpMethod;
 /// such as `Declined(String)`: "variant `Declined(String)` carries data, so
 /// the label could take unboundedly many values".
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` can take unboundedly many values; use an enum deriving `ClosedLabelValue`, or a `Route` from `route_of!`",
+    message = "`{Self}` can take unboundedly many values; use an enum deriving `ClosedLabelValue`, or the request's `Route` (an extractor)",
     label = "not a closed label value",
     note = "closed label values are `route_labels::Route`, `bool`, `route_labels::HttpMethod`, and enums whose variants carry no data with `#[derive(ClosedLabelValue)]`"
 )]
 pub trait ClosedLabelValue: EncodeLabelValue + Sized {
     /// The number of values when it is known at compile time; `None` when it
-    /// is only known at run time, as for [`Route`] (the number of registered
-    /// routes, which the linker collects).
+    /// is only known at run time, as for [`Route`] (the mounts of the app,
+    /// known once it is built). [`cardinality`](ClosedLabelValue::cardinality)
+    /// may then grow while the program runs, but never shrinks, and a value
+    /// keeps its [`index`](ClosedLabelValue::index) as it grows.
     ///
     /// ```
     /// use route_labels::{ClosedLabelValue, HttpMethod, Route};
@@ -54,15 +66,20 @@ pub trait ClosedLabelValue: EncodeLabelValue + Sized {
     /// ```
     const CARDINALITY: Option<usize>;
 
-    /// The number of values.
+    /// The number of values so far: [`CARDINALITY`](ClosedLabelValue::CARDINALITY)
+    /// when that is `Some`, otherwise a number that may grow (never shrink)
+    /// while the program runs.
     ///
     /// ```
-    /// use route_labels::{ClosedLabelValue, Route};
-    /// assert_eq!(Route::cardinality(), route_labels::routes().len());
+    /// use route_labels::{ClosedLabelValue, HttpMethod};
+    /// assert_eq!(<bool as ClosedLabelValue>::cardinality(), 2);
+    /// assert_eq!(HttpMethod::cardinality(), HttpMethod::CARDINALITY.unwrap());
     /// ```
     fn cardinality() -> usize;
 
-    /// This value's position in `0..Self::cardinality()`.
+    /// This value's position in `0..Self::cardinality()`: below the
+    /// cardinality at the moment it is returned, and the same for the life of
+    /// the process, however the cardinality grows.
     ///
     /// ```
     /// use route_labels::ClosedLabelValue;
@@ -85,9 +102,15 @@ pub trait ClosedLabelValue: EncodeLabelValue + Sized {
 ///
 /// Derive it together with prometheus-client's `EncodeLabelSet`. Its
 /// cardinality is the product of its fields' cardinalities, and its index
-/// combines theirs (mixed radix, the first field varying slowest).
+/// combines theirs as a mixed-radix number, the first field varying slowest.
 /// A field marked `#[prometheus(flatten)]` must itself be a
 /// `ClosedLabelSet`.
+///
+/// One field may have a number of values known only at run time (a
+/// [`Route`], or a flattened label set with such a field): its cardinality,
+/// and so the label set's, may grow while the program runs. That field
+/// varies slowest of all, above the others in declaration order, so that
+/// every label set keeps its index as the cardinality grows.
 ///
 /// ```
 /// use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue};
@@ -132,6 +155,18 @@ pub trait ClosedLabelValue: EncodeLabelValue + Sized {
 ///     ok: bool,
 /// }
 /// ```
+///
+/// Nor does a label set with two fields whose number of values is known
+/// only at run time, which could not keep its indexes as both grow:
+///
+/// ```compile_fail,E0080
+/// # use prometheus_client::encoding::EncodeLabelSet;
+/// #[derive(Clone, Debug, EncodeLabelSet, route_labels::ClosedLabelSet)]
+/// struct Hops {
+///     from: route_labels::Route,
+///     to: route_labels::Route,
+/// }
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a closed label set: a family over it could grow without bound",
     label = "not a `ClosedLabelSet`",
@@ -139,7 +174,9 @@ pub trait ClosedLabelValue: EncodeLabelValue + Sized {
 )]
 pub trait ClosedLabelSet: EncodeLabelSet + Sized {
     /// The number of label sets when it is known at compile time: `None` if
-    /// a field's cardinality is only known at run time (a [`Route`]).
+    /// a field's cardinality is only known at run time (a [`Route`]), in
+    /// which case [`cardinality`](ClosedLabelSet::cardinality) may grow
+    /// while the program runs.
     ///
     /// ```
     /// # use prometheus_client::encoding::EncodeLabelSet;
@@ -156,7 +193,9 @@ pub trait ClosedLabelSet: EncodeLabelSet + Sized {
     /// ```
     const CARDINALITY: Option<usize>;
 
-    /// The number of label sets: the product of the fields' cardinalities.
+    /// The number of label sets so far: the product of the fields'
+    /// cardinalities. With a field whose cardinality is known only at run
+    /// time, it grows with that field's, and never shrinks.
     ///
     /// # Panics
     ///
@@ -164,16 +203,18 @@ pub trait ClosedLabelSet: EncodeLabelSet + Sized {
     ///
     /// ```
     /// # use prometheus_client::encoding::EncodeLabelSet;
-    /// use route_labels::{ClosedLabelSet, Route};
+    /// use route_labels::{ClosedLabelSet, ClosedLabelValue, Route};
     ///
     /// #[derive(EncodeLabelSet, ClosedLabelSet)]
     /// struct ByRoute { route: Route, ok: bool }
     ///
-    /// assert_eq!(ByRoute::cardinality(), 2 * route_labels::routes().len());
+    /// assert_eq!(ByRoute::cardinality(), <Route as ClosedLabelValue>::cardinality() * 2);
     /// ```
     fn cardinality() -> usize;
 
-    /// This label set's position in `0..Self::cardinality()`.
+    /// This label set's position in `0..Self::cardinality()`: below the
+    /// cardinality at the moment it is returned, and the same for the life
+    /// of the process, however the cardinality grows.
     ///
     /// ```
     /// # use prometheus_client::encoding::EncodeLabelSet;
@@ -244,25 +285,26 @@ impl ClosedLabelValue for HttpMethod {
     }
 }
 
-/// The routes of the inventory, in [`routes()`](crate::routes) order. Routes
-/// that share a template (`GET /orders`, `POST /orders`) share a label value,
-/// so they share an index: the first such route's.
+/// The mounted routes of the app, and `unmatched` and `unregistered`. The
+/// cardinality is known once the app is built (it counts the mounts every
+/// worker built) and only grows; mounts that resolve to one full template
+/// (`GET /orders` and `POST /orders`) share a value, so they share an index.
 impl ClosedLabelValue for Route {
     const CARDINALITY: Option<usize> = None;
 
     #[inline]
     fn cardinality() -> usize {
-        ROUTES.len()
+        Route::cardinality()
     }
 
     #[inline]
     fn index(&self) -> usize {
-        crate::inventory::label_index(*self)
+        Route::index(*self)
     }
 
     #[inline]
     fn from_index(index: usize) -> Option<Self> {
-        ROUTES.get(index).map(Route::__new)
+        Route::from_index(index)
     }
 }
 
@@ -273,13 +315,15 @@ impl ClosedLabelValue for Route {
 /// error for a field that is not closed names both.
 #[doc(hidden)]
 #[diagnostic::on_unimplemented(
-    message = "field `{Field}` of `{Set}`: `{Self}` can take unboundedly many values; use an enum deriving `ClosedLabelValue`, or a `Route` from `route_of!`",
+    message = "field `{Field}` of `{Set}`: `{Self}` can take unboundedly many values; use an enum deriving `ClosedLabelValue`, or the request's `Route` (an extractor)",
     label = "not a closed label value",
     note = "closed label values are `route_labels::Route`, `bool`, `route_labels::HttpMethod`, and enums whose variants carry no data with `#[derive(ClosedLabelValue)]`"
 )]
 pub trait ClosedField<Set, Field>: Sized {
     /// Not public API.
     const CARDINALITY: Option<usize>;
+    /// Not public API: where the field's index goes in the set's.
+    const PLACE: Place = Place::of(Self::CARDINALITY);
     /// Not public API.
     fn cardinality() -> usize;
     /// Not public API.
@@ -318,6 +362,8 @@ impl<T: ClosedLabelValue, Set, Field> ClosedField<Set, Field> for T {
 pub trait ClosedFlatField<Set, Field>: Sized {
     /// Not public API.
     const CARDINALITY: Option<usize>;
+    /// Not public API: where the field's index goes in the set's.
+    const PLACE: Place = Place::of(Self::CARDINALITY);
     /// Not public API.
     fn cardinality() -> usize;
     /// Not public API.
@@ -345,159 +391,9 @@ impl<T: ClosedLabelSet, Set, Field> ClosedFlatField<Set, Field> for T {
     }
 }
 
-/// Not public API: the cardinality of a label set from its fields', `None`
-/// if one of them is only known at run time.
-///
-/// # Panics
-///
-/// If the product overflows `usize`: at compile time, in a constant.
-#[doc(hidden)]
-#[must_use]
-pub const fn static_product(factors: &[Option<usize>]) -> Option<usize> {
-    let mut product = 1usize;
-    let mut i = 0;
-    while i < factors.len() {
-        match factors[i] {
-            Some(factor) => product = checked_mul(product, factor),
-            None => return None,
-        }
-        i += 1;
-    }
-    Some(product)
-}
-
-/// Not public API: the cardinality of a label set from its fields'.
-///
-/// # Panics
-///
-/// If the product overflows `usize`.
-#[doc(hidden)]
-#[must_use]
-pub const fn product(factors: &[usize]) -> usize {
-    let mut product = 1usize;
-    let mut i = 0;
-    while i < factors.len() {
-        product = checked_mul(product, factors[i]);
-        i += 1;
-    }
-    product
-}
-
-const fn checked_mul(a: usize, b: usize) -> usize {
-    match a.checked_mul(b) {
-        Some(product) => product,
-        None => panic!("a closed label set has more than `usize::MAX` combinations of values"),
-    }
-}
-
-/// Not public API: fails compilation, from a constant, when `field` of a
-/// label set with a `max_series` budget has no compile-time cardinality.
-#[doc(hidden)]
-#[track_caller]
-pub const fn check_static_field(cardinality: Option<usize>, message: &str) {
-    assert!(cardinality.is_some(), "{}", message);
-}
-
-/// Not public API: fails compilation, from a constant, when a label set has
-/// more combinations of values than its `#[closed(max_series = N)]`.
-#[doc(hidden)]
-#[track_caller]
-pub const fn check_budget(set: &str, series: Option<usize>, budget: usize) {
-    let Some(series) = series else {
-        return;
-    };
-    if series > budget {
-        let mut message = Message::new();
-        message.push("label set `");
-        message.push(set);
-        message.push("` allows ");
-        message.push_number(series);
-        message.push(" series, more than its budget `#[closed(max_series = ");
-        message.push_number(budget);
-        message.push(")]`; raise the budget, or label by fewer or smaller fields");
-        panic!("{}", message.as_str());
-    }
-}
-
-/// A message built in a constant, where `format!` is not available.
-struct Message {
-    bytes: [u8; 512],
-    len: usize,
-}
-
-impl Message {
-    const fn new() -> Self {
-        Self {
-            bytes: [0; 512],
-            len: 0,
-        }
-    }
-
-    const fn push(&mut self, text: &str) {
-        let text = text.as_bytes();
-        let mut i = 0;
-        while i < text.len() && self.len < self.bytes.len() {
-            self.bytes[self.len] = text[i];
-            self.len += 1;
-            i += 1;
-        }
-    }
-
-    const fn push_number(&mut self, mut number: usize) {
-        let mut digits = [0u8; 20];
-        let mut count = 0;
-        loop {
-            digits[count] = b'0' + (number % 10) as u8;
-            count += 1;
-            number /= 10;
-            if number == 0 {
-                break;
-            }
-        }
-        while count > 0 && self.len < self.bytes.len() {
-            count -= 1;
-            self.bytes[self.len] = digits[count];
-            self.len += 1;
-        }
-    }
-
-    const fn as_str(&self) -> &str {
-        // Truncation can only cut a multi-byte character of a very long
-        // struct name; keep the valid prefix then.
-        match core::str::from_utf8(self.bytes.split_at(self.len).0) {
-            Ok(text) => text,
-            Err(error) => match core::str::from_utf8(self.bytes.split_at(error.valid_up_to()).0) {
-                Ok(text) => text,
-                Err(_) => "",
-            },
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{ClosedLabelValue, HttpMethod, Message, product, static_product};
-
-    #[test]
-    fn products_are_none_when_a_factor_is_only_known_at_run_time() {
-        assert_eq!(static_product(&[]), Some(1));
-        assert_eq!(static_product(&[Some(2), Some(10)]), Some(20));
-        assert_eq!(static_product(&[Some(2), None]), None);
-        assert_eq!(product(&[3, 0, 5]), 0);
-    }
-
-    #[test]
-    fn messages_format_numbers_in_constants() {
-        const MESSAGE: Message = {
-            let mut message = Message::new();
-            message.push("up to ");
-            message.push_number(1_234_567);
-            message.push(", or ");
-            message.push_number(0);
-            message
-        };
-        assert_eq!(MESSAGE.as_str(), "up to 1234567, or 0");
-    }
+    use super::{ClosedLabelValue, HttpMethod};
 
     #[test]
     fn every_index_maps_back_to_its_value() {

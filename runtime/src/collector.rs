@@ -16,16 +16,17 @@ use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Unit;
 
 use crate::cells::{Row, Snapshot, Status};
-use crate::inventory::routes;
+use crate::inventory::RouteInfo;
 use crate::labels::{HttpMethod, OTHER_STATUS, UNMATCHED, UNREGISTERED};
 use crate::middleware::Shared;
-use crate::stamp;
+use crate::mounts;
 
 const DURATION_HELP: &str =
     "Duration of HTTP server requests, by method, route template and status code";
 const ACTIVE_HELP: &str = "Number of HTTP server requests in flight, by method";
-const ROUTE_HELP: &str =
-    "Every route registered with route-labels, whether or not it received traffic";
+const ROUTE_HELP: &str = "Every mount of a route registered with route-labels, by the full template \
+     (http_route) that the request metrics carry; a registered route no request reached yet \
+     has no http_route";
 
 #[derive(Debug)]
 pub(crate) struct HttpCollector {
@@ -51,11 +52,11 @@ impl HttpCollector {
                 }
             }
         };
-        for (id, mount) in stamp::all_mounts().into_iter().enumerate() {
+        for (id, mount) in mounts::all_mounts().into_iter().enumerate() {
             let id = u32::try_from(id).expect("mount ids fit in u32");
             if let Some(cells) = self.shared.mounts.get(id) {
                 for (method, row) in cells.rows() {
-                    add(mount.template, method, row);
+                    add(mounts::template_of(mount.label), method, row);
                 }
             }
         }
@@ -123,18 +124,47 @@ impl Collector for HttpCollector {
                 None,
                 MetricType::Gauge,
             )?;
-            for route in routes() {
-                let methods = route.methods().join(",");
+            // Each mount once, by the full template it answers under: the
+            // value `http_route` has on the request metrics, so the two join.
+            let mut mounted: Vec<(&'static str, &'static str, &'static RouteInfo)> =
+                mounts::all_mounts()
+                    .into_iter()
+                    .map(|m| (mounts::template_of(m.label), m.route.handler(), m.route))
+                    .collect();
+            mounted.sort_unstable_by_key(|&(template, handler, _)| (template, handler));
+            mounted.dedup_by_key(|&mut (template, handler, _)| (template, handler));
+            for (template, handler, route) in mounted {
                 family
                     .encode_family(&[
-                        ("http_route", route.template()),
-                        ("http_request_methods", &methods),
+                        ("http_route", template),
+                        ("http_request_methods", &methods_label(route)),
+                        ("handler", handler),
+                    ])?
+                    .encode_gauge(&1_i64)?;
+            }
+            // actix-web tells a mount's full template only to a request
+            // through it: until then, the registration as declared.
+            for route in mounts::unresolved_routes() {
+                family
+                    .encode_family(&[
+                        ("http_request_methods", methods_label(route).as_str()),
                         ("handler", route.handler()),
+                        ("template", route.template().unwrap_or_default()),
                     ])?
                     .encode_gauge(&1_i64)?;
             }
         }
         Ok(())
+    }
+}
+
+/// The methods a registration declares, or `*` when they are not known at
+/// compile time.
+fn methods_label(route: &RouteInfo) -> String {
+    if route.methods().is_empty() {
+        "*".to_owned()
+    } else {
+        route.methods().join(",")
     }
 }
 

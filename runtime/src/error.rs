@@ -2,8 +2,6 @@
 
 use std::fmt;
 
-use crate::inventory::RouteInfo;
-
 /// Why [`HttpMetricsBuilder::build`](crate::HttpMetricsBuilder::build) refused.
 ///
 /// ```
@@ -18,18 +16,6 @@ use crate::inventory::RouteInfo;
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum BuildError {
-    /// Two handlers registered the same method and template: their series
-    /// could not be told apart.
-    DuplicateRoute {
-        /// The method both accept.
-        method: &'static str,
-        /// The template both declare.
-        template: &'static str,
-        /// The first handler, in inventory order.
-        first: &'static RouteInfo,
-        /// The second handler.
-        second: &'static RouteInfo,
-    },
     /// The histogram buckets are empty, not finite, not positive or not
     /// strictly increasing.
     InvalidBuckets(Vec<f64>),
@@ -42,22 +28,6 @@ pub enum BuildError {
 impl fmt::Display for BuildError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::DuplicateRoute {
-                method,
-                template,
-                first,
-                second,
-            } => write!(
-                f,
-                "`{method} {template}` is registered twice: by `{}` at {}:{} and by `{}` at {}:{}; \
-                 a route label must name one handler, so give one of them a distinct template",
-                first.handler(),
-                first.file(),
-                first.line(),
-                second.handler(),
-                second.file(),
-                second.line(),
-            ),
             Self::InvalidBuckets(buckets) => write!(
                 f,
                 "histogram buckets must be finite, positive and strictly increasing, found {buckets:?}"

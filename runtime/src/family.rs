@@ -1,39 +1,38 @@
 //! [`ClosedFamily`]: prometheus-client's `Family` for a closed label set,
-//! with one cell per possible label set, addressed by index.
+//! with one cell per possible label set, addressed by index, allocated in
+//! chunks as series are created.
 
 use std::fmt;
 use std::marker::PhantomData;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use prometheus_client::encoding::{EncodeMetric, MetricEncoder};
 use prometheus_client::metrics::family::MetricConstructor;
 use prometheus_client::metrics::{MetricType, TypedMetric};
 
 use crate::closed::ClosedLabelSet;
+use crate::slots::Slots;
 
-/// A metric family whose label set is closed: it can never hold more than
+/// A metric family whose label set is closed: it never holds more than
 /// [`max_series`](ClosedFamily::max_series) series.
 ///
 /// It registers and encodes like prometheus-client's
 /// [`Family`](prometheus_client::metrics::family::Family): only series that
 /// were created are exported, each labelled through the label set's
 /// `EncodeLabelSet`. Unlike `Family`, a lookup neither hashes nor locks: the
-/// label set's [`index`](ClosedLabelSet::index) picks one of the cells
-/// allocated with the family, and a cell's metric is made on first use.
-/// Clones share the series.
+/// label set's [`index`](ClosedLabelSet::index) picks its cell, and a cell's
+/// metric is made on first use. Cells are allocated in chunks that never
+/// move, as series are created, so a family made before the app is built
+/// (when a [`Route`](crate::Route) field's cardinality is not known yet)
+/// takes the series of every route the app mounts later. Clones share the
+/// series.
 ///
 /// ```
-/// use actix_web::{post, HttpResponse};
+/// use actix_web::{post, test, web, App, HttpResponse};
 /// use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue};
 /// use prometheus_client::metrics::counter::Counter;
 /// use prometheus_client::registry::Registry;
-/// use route_labels::{route_of, ClosedFamily, ClosedLabelSet, ClosedLabelValue, Route};
-///
-/// #[route_labels::register]
-/// #[post("/checkout")]
-/// async fn checkout() -> HttpResponse {
-///     HttpResponse::Ok().finish()
-/// }
+/// use route_labels::{ClosedFamily, ClosedLabelSet, ClosedLabelValue, Route};
 ///
 /// #[derive(Clone, Copy, Debug, Hash, PartialEq, Eq, EncodeLabelValue, ClosedLabelValue)]
 /// enum Outcome {
@@ -47,17 +46,32 @@ use crate::closed::ClosedLabelSet;
 ///     outcome: Outcome,
 /// }
 ///
+/// type Checkouts = web::Data<ClosedFamily<CheckoutLabels, Counter>>;
+///
+/// #[route_labels::register]
+/// #[post("/checkout")]
+/// async fn checkout(route: Route, checkouts: Checkouts) -> HttpResponse {
+///     checkouts.get_or_create(&CheckoutLabels { route, outcome: Outcome::Paid }).inc();
+///     HttpResponse::Ok().finish()
+/// }
+///
+/// # actix_web::rt::System::new().block_on(async {
 /// let mut registry = Registry::default();
 /// let checkouts = ClosedFamily::<CheckoutLabels, Counter>::default();
 /// registry.register("checkouts", "Checkouts by outcome", checkouts.clone());
 ///
-/// let paid = CheckoutLabels { route: route_of!(checkout), outcome: Outcome::Paid };
-/// checkouts.get_or_create(&paid).inc();
+/// let app = test::init_service(
+///     App::new().app_data(web::Data::new(checkouts.clone())).service(checkout),
+/// )
+/// .await;
+/// test::call_service(&app, test::TestRequest::post().uri("/checkout").to_request()).await;
 ///
-/// assert_eq!(checkouts.max_series(), route_labels::routes().len() * 2);
+/// // One mount, `unmatched` and `unregistered`, times two outcomes.
+/// assert_eq!(checkouts.max_series(), (1 + 2) * 2);
 /// let mut text = String::new();
 /// prometheus_client::encoding::text::encode(&mut text, &registry).unwrap();
 /// assert!(text.contains("checkouts_total{route=\"/checkout\",outcome=\"Paid\"} 1\n"));
+/// # });
 /// ```
 ///
 /// A label set that is not closed does not compile:
@@ -72,16 +86,21 @@ pub struct ClosedFamily<L: ClosedLabelSet, M, C = fn() -> M> {
 }
 
 struct Inner<M, C> {
-    /// One cell per label set, at the set's index.
-    cells: Box<[OnceLock<M>]>,
+    /// The metric of each label set used so far, at the set's index.
+    cells: Slots<M, usize>,
     constructor: C,
 }
 
 impl<L: ClosedLabelSet, M: Default> Default for ClosedFamily<L, M> {
     /// A family whose metrics are made by `M::default()`.
     ///
-    /// Allocates one empty cell (the size of `OnceLock<M>`) per possible
-    /// label set: a budget, `#[closed(max_series = N)]`, keeps that in check.
+    /// Allocates no cells yet. Creating the series of index `i` allocates,
+    /// unless it is there, the chunk of empty cells (each the size of an
+    /// `OnceLock<M>`, 16 bytes for prometheus-client's metrics) that holds
+    /// `i`. Chunks double in size, so a family whose highest index used is
+    /// `i` holds at most `2 * i + 4` cells: about twice
+    /// [`max_series`](ClosedFamily::max_series) at worst. A budget,
+    /// `#[closed(max_series = N)]`, keeps that in check.
     fn default() -> Self {
         Self::new_with_constructor(M::default)
     }
@@ -109,15 +128,23 @@ impl<L: ClosedLabelSet, M, C> ClosedFamily<L, M, C> {
     /// durations.get_or_create(&JobLabels { job: Job::Email }).observe(0.3);
     /// ```
     pub fn new_with_constructor(constructor: C) -> Self {
-        let cells = (0..L::cardinality()).map(|_| OnceLock::new()).collect();
         Self {
-            inner: Arc::new(Inner { cells, constructor }),
+            inner: Arc::new(Inner {
+                cells: Slots::default(),
+                constructor,
+            }),
             labels: PhantomData,
         }
     }
 
-    /// The number of series the family can ever hold: the number of
-    /// possible label sets, [`ClosedLabelSet::cardinality`].
+    /// The number of series the family can hold: the number of possible
+    /// label sets, [`ClosedLabelSet::cardinality`], now.
+    ///
+    /// It is fixed for a label set whose fields' cardinalities are all known
+    /// at compile time. With a field known only at run time it may grow
+    /// while the program runs, never shrink, and is exact once the app is
+    /// built: a [`Route`](crate::Route) field counts the mounts of the built
+    /// app.
     ///
     /// ```
     /// # use prometheus_client::encoding::EncodeLabelSet;
@@ -131,7 +158,7 @@ impl<L: ClosedLabelSet, M, C> ClosedFamily<L, M, C> {
     /// ```
     #[must_use]
     pub fn max_series(&self) -> usize {
-        self.inner.cells.len()
+        L::cardinality()
     }
 
     /// The metric of `labels`, if it was created.
@@ -156,33 +183,36 @@ impl<L: ClosedLabelSet, M, C> ClosedFamily<L, M, C> {
     /// [`ClosedLabelSet`] never does.
     #[must_use]
     pub fn get(&self, labels: &L) -> Option<&M> {
-        self.cell(labels).get()
-    }
-
-    fn cell(&self, labels: &L) -> &OnceLock<M> {
         let index = labels.index();
-        match self.inner.cells.get(index) {
-            Some(cell) => cell,
-            None => out_of_range(index, self.inner.cells.len()),
+        let metric = self.inner.cells.get(index);
+        if metric.is_none() {
+            check_in_range::<L>(index);
         }
+        metric
     }
 }
 
+/// Panics if `index` is not below the cardinality of `L` now. A series that
+/// exists passed this check when it was created, and cardinalities never
+/// shrink: only a lookup that finds no series needs it.
 #[cold]
 #[track_caller]
-fn out_of_range(index: usize, cardinality: usize) -> ! {
-    panic!(
+fn check_in_range<L: ClosedLabelSet>(index: usize) {
+    let cardinality = L::cardinality();
+    assert!(
+        index < cardinality,
         "`ClosedLabelSet::index` returned {index}, beyond the cardinality {cardinality} of its label set"
-    )
+    );
 }
 
 impl<L: ClosedLabelSet, M, C: MetricConstructor<M>> ClosedFamily<L, M, C> {
     /// The metric of `labels`, created on first use.
     ///
-    /// No lock and no hash: the label set's index selects a preallocated
-    /// cell, and after the first use of a label set the lookup is an atomic
-    /// load. The reference lives as long as the family: series are never
-    /// removed (there are at most [`max_series`](ClosedFamily::max_series)).
+    /// No lock and no hash: the label set's index selects a cell, and after
+    /// the first use of a label set the lookup is a leading-zeros count and
+    /// two atomic loads. The reference lives as long as the family: series
+    /// are never removed (there are at most
+    /// [`max_series`](ClosedFamily::max_series)).
     ///
     /// ```
     /// # use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue};
@@ -205,9 +235,22 @@ impl<L: ClosedLabelSet, M, C: MetricConstructor<M>> ClosedFamily<L, M, C> {
     ///
     /// If `labels.index()` is not below `max_series()`, which a derived
     /// [`ClosedLabelSet`] never does.
+    #[inline]
     pub fn get_or_create(&self, labels: &L) -> &M {
-        self.cell(labels)
-            .get_or_init(|| self.inner.constructor.new_metric())
+        let index = labels.index();
+        match self.inner.cells.get(index) {
+            Some(metric) => metric,
+            None => self.create(index),
+        }
+    }
+
+    /// The metric at `index`, which no series had a moment ago.
+    #[cold]
+    fn create(&self, index: usize) -> &M {
+        check_in_range::<L>(index);
+        self.inner
+            .cells
+            .get_or_init(index, || self.inner.constructor.new_metric())
     }
 
     /// A clone of the metric of `labels`, created on first use; as
@@ -249,12 +292,7 @@ impl<L: ClosedLabelSet, M, C> Clone for ClosedFamily<L, M, C> {
 
 impl<L: ClosedLabelSet, M, C> fmt::Debug for ClosedFamily<L, M, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let series = self
-            .inner
-            .cells
-            .iter()
-            .filter(|cell| cell.get().is_some())
-            .count();
+        let series = self.inner.cells.iter().count();
         f.debug_struct("ClosedFamily")
             .field("label_set", &std::any::type_name::<L>())
             .field("series", &series)
@@ -275,10 +313,7 @@ where
     /// Every created series, in index order, labelled by
     /// [`ClosedLabelSet::from_index`].
     fn encode(&self, mut encoder: MetricEncoder<'_>) -> Result<(), fmt::Error> {
-        for (index, cell) in self.inner.cells.iter().enumerate() {
-            let Some(metric) = cell.get() else {
-                continue;
-            };
+        for (index, metric) in self.inner.cells.iter() {
             match L::from_index(index) {
                 Some(labels) => metric.encode(encoder.encode_family(&labels)?)?,
                 // A hand-written `ClosedLabelSet` whose `from_index` does not
@@ -300,6 +335,6 @@ where
     /// Empty until a series is created, as a `Family` is, so that the
     /// registry leaves out its descriptor.
     fn is_empty(&self) -> bool {
-        self.inner.cells.iter().all(|cell| cell.get().is_none())
+        self.inner.cells.iter().next().is_none()
     }
 }

@@ -9,24 +9,26 @@
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
-use prometheus_client::encoding::{EncodeLabelValue, LabelValueEncoder};
-
 use crate::__private::ROUTES;
 
-/// One registered route: a handler's template and the methods it accepts.
+/// One registered place: a handler annotated with `#[register]`, or a
+/// builder call ([`resource!`](crate::resource), [`get!`](crate::get), ...)
+/// in the app's routing code.
 ///
-/// Created by `#[route_labels::register]`; read it through [`routes()`] or
-/// [`Route::info`].
+/// It is what the program declares, not a label value: the same handler can
+/// be mounted under several scopes, and each mount is its own
+/// [`Route`](crate::Route). Read the inventory through [`routes()`] or
+/// [`route_of!`](crate::route_of).
 ///
 /// ```
 /// for route in route_labels::routes() {
-///     println!("{} {:?} -> {} ({}:{})",
+///     println!("{:?} {:?} -> {} ({}:{})",
 ///         route.template(), route.methods(), route.handler(), route.file(), route.line());
 /// }
 /// ```
 #[derive(Debug)]
 pub struct RouteInfo {
-    template: &'static str,
+    template: Option<&'static str>,
     methods: &'static [&'static str],
     handler: &'static str,
     file: &'static str,
@@ -38,7 +40,7 @@ impl RouteInfo {
     #[doc(hidden)]
     #[must_use]
     pub const fn __new(
-        template: &'static str,
+        template: Option<&'static str>,
         methods: &'static [&'static str],
         handler: &'static str,
         file: &'static str,
@@ -53,26 +55,34 @@ impl RouteInfo {
         }
     }
 
-    /// The template as written in the handler's attribute, e.g. `/users/{id}`.
+    /// The template as written in the macro, e.g. `/{id}`, relative to the
+    /// scopes the route is mounted under; `None` for a route builder
+    /// ([`get!`](crate::get), ...), whose path is written outside the macro.
     ///
-    /// Scope prefixes are not part of it: they are only known once the
-    /// handler is mounted (see [`HttpMetrics`](crate::HttpMetrics)).
+    /// It is not the label value: [`Route`](crate::Route) is, the full
+    /// template actix-web matched (`/users/{id}`).
     ///
     /// ```
     /// # for route in route_labels::routes() {
-    /// assert!(route.template().starts_with('/') || route.template().is_empty());
+    /// if let Some(template) = route.template() {
+    ///     assert!(template.is_empty() || template.starts_with('/'));
+    /// }
     /// # }
     /// ```
     #[must_use]
-    pub const fn template(&self) -> &'static str {
+    pub const fn template(&self) -> Option<&'static str> {
         self.template
     }
 
-    /// The methods the handler accepts, as written: `["GET"]`, `["GET", "PUT"]`.
+    /// The methods it answers, as written: `["GET"]`, `["GET", "PUT"]`;
+    /// empty when they are not known at compile time (a
+    /// [`resource!`](crate::resource) answers whatever its routes accept,
+    /// and `405` otherwise), in which case [`HttpMetrics`](crate::HttpMetrics)
+    /// keeps every method label for it.
     ///
     /// ```
     /// # for route in route_labels::routes() {
-    /// assert!(!route.methods().is_empty());
+    /// assert!(route.methods().iter().all(|m| !m.is_empty()));
     /// # }
     /// ```
     #[must_use]
@@ -80,11 +90,13 @@ impl RouteInfo {
         self.methods
     }
 
-    /// The handler's path: `my_crate::users::get_user`.
+    /// Who registered it: the handler's path (`my_crate::users::get_user`),
+    /// or the builder macro and where it was called
+    /// (`get!() at src/api.rs:12:18`).
     ///
     /// ```
     /// # for route in route_labels::routes() {
-    /// assert!(route.handler().contains("::"));
+    /// assert!(route.handler().contains("::") || route.handler().contains(" at "));
     /// # }
     /// ```
     #[must_use]
@@ -92,7 +104,7 @@ impl RouteInfo {
         self.handler
     }
 
-    /// The source file of the handler's `#[register]` attribute.
+    /// The source file of the `#[register]` attribute or the macro call.
     ///
     /// ```
     /// # for route in route_labels::routes() {
@@ -104,7 +116,7 @@ impl RouteInfo {
         self.file
     }
 
-    /// The line of the handler's `#[register]` attribute.
+    /// The line of the `#[register]` attribute or the macro call.
     ///
     /// ```
     /// # for route in route_labels::routes() {
@@ -115,109 +127,81 @@ impl RouteInfo {
     pub const fn line(&self) -> u32 {
         self.line
     }
+
+    /// The position of this entry in [`routes()`].
+    ///
+    /// ```
+    /// for (position, route) in route_labels::routes().enumerate() {
+    ///     assert_eq!(route.position(), position);
+    /// }
+    /// ```
+    #[must_use]
+    pub fn position(&'static self) -> usize {
+        index_of(self)
+    }
+
+    /// The mounts of this registration that have served a request so far,
+    /// as label values: the full templates it is reachable under.
+    ///
+    /// actix-web tells a mount's full template only to a request through it,
+    /// so a mount that has had no request is not listed yet.
+    ///
+    /// ```
+    /// use actix_web::{get, test, web, App, HttpResponse};
+    /// use route_labels::route_of;
+    ///
+    /// #[route_labels::register]
+    /// #[get("/{id}")]
+    /// async fn show_thing() -> HttpResponse { HttpResponse::Ok().finish() }
+    ///
+    /// # actix_web::rt::System::new().block_on(async {
+    /// let app = test::init_service(
+    ///     App::new()
+    ///         .service(web::scope("/things").service(show_thing))
+    ///         .service(web::scope("/stuff").service(show_thing)),
+    /// )
+    /// .await;
+    /// test::call_service(&app, test::TestRequest::get().uri("/stuff/1").to_request()).await;
+    /// let mounts: Vec<String> = route_of!(show_thing).mounts().map(|r| r.to_string()).collect();
+    /// assert_eq!(mounts, ["/stuff/{id}"]);
+    /// # });
+    /// ```
+    pub fn mounts(&'static self) -> impl Iterator<Item = crate::Route> {
+        crate::mounts::routes_of(self).into_iter()
+    }
+}
+
+/// Two entries are equal when they are the same entry of the inventory.
+impl PartialEq for RouteInfo {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+impl Eq for RouteInfo {}
+
+impl Hash for RouteInfo {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        std::ptr::hash(self, state);
+    }
+}
+
+/// `` `users::show` (src/users.rs:12) ``.
+impl fmt::Display for RouteInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` ({}:{})", self.handler, self.file, self.line)
+    }
 }
 
 /// Every route registered in the program, in link order.
 ///
 /// ```
-/// let templates: Vec<&str> = route_labels::routes().map(|r| r.template()).collect();
-/// println!("{templates:?}");
+/// let handlers: Vec<&str> = route_labels::routes().map(|r| r.handler()).collect();
+/// println!("{handlers:?}");
 /// ```
 #[must_use]
 pub fn routes() -> impl ExactSizeIterator<Item = &'static RouteInfo> + Clone {
     ROUTES.iter()
-}
-
-/// A registered route, as a label value: the only way to get one is
-/// [`route_of!`](crate::route_of), so a `Route` can never hold request data.
-///
-/// A `Route` encodes as its template (without scope prefixes). There is no
-/// conversion from `String` or `&str`.
-///
-/// ```
-/// use actix_web::{get, HttpResponse};
-/// use route_labels::{route_of, Route};
-///
-/// #[route_labels::register]
-/// #[get("/users/{id}")]
-/// async fn get_user() -> HttpResponse {
-///     HttpResponse::Ok().finish()
-/// }
-///
-/// const USERS: Route = route_of!(get_user);
-/// assert_eq!(USERS.template(), "/users/{id}");
-/// ```
-#[derive(Clone, Copy)]
-pub struct Route(&'static RouteInfo);
-
-impl Route {
-    /// Not public API: generated code calls it.
-    #[doc(hidden)]
-    #[must_use]
-    pub const fn __new(info: &'static RouteInfo) -> Self {
-        Self(info)
-    }
-
-    /// The route's inventory entry.
-    ///
-    /// ```
-    /// # use actix_web::{get, HttpResponse};
-    /// # #[route_labels::register]
-    /// # #[get("/health")]
-    /// # async fn health() -> HttpResponse { HttpResponse::Ok().finish() }
-    /// let route = route_labels::route_of!(health);
-    /// assert!(route.info().handler().ends_with("::health"));
-    /// ```
-    #[must_use]
-    pub const fn info(self) -> &'static RouteInfo {
-        self.0
-    }
-
-    /// The template as written in the handler's attribute.
-    ///
-    /// ```
-    /// # use actix_web::{get, HttpResponse};
-    /// # #[route_labels::register]
-    /// # #[get("/ready")]
-    /// # async fn ready() -> HttpResponse { HttpResponse::Ok().finish() }
-    /// assert_eq!(route_labels::route_of!(ready).template(), "/ready");
-    /// ```
-    #[must_use]
-    pub const fn template(self) -> &'static str {
-        self.0.template
-    }
-
-    /// The route's position in [`routes()`]: `0..routes().len()`.
-    ///
-    /// ```
-    /// # use actix_web::{get, HttpResponse};
-    /// # #[route_labels::register]
-    /// # #[get("/live")]
-    /// # async fn health() -> HttpResponse { HttpResponse::Ok().finish() }
-    /// let route = route_labels::route_of!(health);
-    /// let info = route_labels::routes().nth(route.index()).unwrap();
-    /// assert!(std::ptr::eq(info, route.info()));
-    /// ```
-    #[must_use]
-    pub fn index(self) -> usize {
-        index_of(self.0)
-    }
-}
-
-/// The position of the first entry with the same template as `route`: two
-/// handlers of one template (`GET /orders` and `POST /orders`) are one label
-/// value, so label sets that hold a [`Route`] index them by this.
-pub(crate) fn label_index(route: Route) -> usize {
-    static FIRST_WITH_TEMPLATE: std::sync::OnceLock<Box<[usize]>> = std::sync::OnceLock::new();
-    let first = FIRST_WITH_TEMPLATE.get_or_init(|| {
-        let mut first_of = std::collections::HashMap::new();
-        ROUTES
-            .iter()
-            .enumerate()
-            .map(|(index, info)| *first_of.entry(info.template).or_insert(index))
-            .collect()
-    });
-    first[route.index()]
 }
 
 /// The position of an entry in the inventory, by address: the entry is an
@@ -230,42 +214,9 @@ pub(crate) fn index_of(info: &'static RouteInfo) -> usize {
         ROUTES
             .get(index)
             .is_some_and(|entry| std::ptr::eq(entry, info)),
-        "route `{}` is not in the route-labels inventory; a `RouteInfo` must come from `#[route_labels::register]`",
-        info.template,
+        "{info} is not in the route-labels inventory; a `RouteInfo` must come from `#[route_labels::register]` or a route-labels builder macro",
     );
     index
-}
-
-impl PartialEq for Route {
-    fn eq(&self, other: &Self) -> bool {
-        std::ptr::eq(self.0, other.0)
-    }
-}
-
-impl Eq for Route {}
-
-impl Hash for Route {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        std::ptr::hash(self.0, state);
-    }
-}
-
-impl fmt::Debug for Route {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Route").field(&self.0.template).finish()
-    }
-}
-
-impl fmt::Display for Route {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0.template)
-    }
-}
-
-impl EncodeLabelValue for Route {
-    fn encode(&self, encoder: &mut LabelValueEncoder<'_>) -> Result<(), fmt::Error> {
-        self.0.template.encode(encoder)
-    }
 }
 
 /// Implemented by `#[route_labels::register]` for every registered handler;
@@ -281,7 +232,7 @@ impl EncodeLabelValue for Route {
 ///     HttpResponse::Created().finish()
 /// }
 ///
-/// assert_eq!(<create_order as Registered>::ROUTE.template(), "/orders");
+/// assert_eq!(<create_order as Registered>::ROUTE.template(), Some("/orders"));
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a registered route handler",
@@ -289,17 +240,24 @@ impl EncodeLabelValue for Route {
     note = "add `#[route_labels::register]` above the handler's actix-web route attribute, e.g. `#[get(\"/users/{{id}}\")]`"
 )]
 pub trait Registered {
-    /// The handler's route.
-    const ROUTE: Route;
+    /// The handler's entry in the inventory.
+    const ROUTE: &'static RouteInfo;
 }
 
-/// The [`Route`] of a handler annotated with `#[route_labels::register]`.
+/// The inventory entry of a handler annotated with `#[route_labels::register]`:
+/// what the handler declares (its template, relative to any scope, and its
+/// methods), checked by the compiler.
 ///
-/// Usable in `const` context. A handler without `#[register]` does not compile.
+/// It names a handler, not a label value: a handler mounted under `/users`
+/// and `/orders` is one registration and two [`Route`](crate::Route)s. Label
+/// custom metrics with the [`Route`](crate::Route) extractor, which gives the
+/// request's mounted route, the same value as `http_route`; use `route_of!`
+/// to refer to a handler in code (its [`mounts`](RouteInfo::mounts), or to
+/// compare with a route's registrations). Usable in `const` context; a
+/// handler without `#[register]` does not compile.
 ///
 /// ```
-/// use actix_web::{get, HttpResponse};
-/// use route_labels::{route_of, Route};
+/// use route_labels::{route_of, RouteInfo};
 ///
 /// mod api {
 ///     use actix_web::{get, HttpResponse};
@@ -311,8 +269,9 @@ pub trait Registered {
 ///     }
 /// }
 ///
-/// const ITEM: Route = route_of!(api::get_item);
-/// assert_eq!(ITEM.to_string(), "/items/{id}");
+/// const ITEM: &RouteInfo = route_of!(api::get_item);
+/// assert_eq!(ITEM.template(), Some("/items/{id}"));
+/// assert!(ITEM.handler().ends_with("api::get_item"));
 /// ```
 #[macro_export]
 macro_rules! route_of {

@@ -1,6 +1,5 @@
 //! [`HttpMetrics`]: the app-level middleware that times every request.
 
-use std::collections::HashMap;
 use std::future::{Future, Ready, ready};
 use std::pin::Pin;
 use std::rc::Rc;
@@ -11,15 +10,18 @@ use std::time::Instant;
 
 use actix_web::body::{BodySize, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
 use prometheus_client::registry::Registry;
 
 use crate::cells::{Bounds, Row};
+use crate::claim::{self, Claim};
 use crate::collector::HttpCollector;
 use crate::error::BuildError;
 use crate::inventory::{RouteInfo, routes};
 use crate::labels::{CLIENT_CLOSED_REQUEST, HttpMethod};
-use crate::stamp::{self, Mount};
+use crate::mounts::{self, Mount};
+use crate::route::Route;
 
 /// The request duration buckets of the OpenTelemetry HTTP semantic
 /// conventions, in seconds.
@@ -31,6 +33,10 @@ use crate::stamp::{self, Mount};
 pub const DEFAULT_BUCKETS: [f64; 14] = [
     0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
 ];
+
+/// The status a request that failed without a response of its own is
+/// counted with: a panicking handler, a body that yields an error.
+const SERVER_ERROR: u16 = 500;
 
 /// The default number of distinct status codes kept per (route, method) pair.
 ///
@@ -147,12 +153,14 @@ impl HttpMetricsBuilder {
 
     /// Checks the options and the route inventory, and registers the metrics.
     ///
+    /// Nothing about the routes can make it fail: templates repeat across
+    /// scopes in every real app, and what each handler is reachable under is
+    /// only known once actix-web routes a request to it.
+    ///
     /// # Errors
     ///
-    /// [`BuildError::DuplicateRoute`] when two handlers register the same
-    /// method and template; [`BuildError::InvalidBuckets`],
-    /// [`BuildError::InvalidPrefix`] and [`BuildError::NoStatusCodes`] for bad
-    /// options.
+    /// [`BuildError::InvalidBuckets`], [`BuildError::InvalidPrefix`] and
+    /// [`BuildError::NoStatusCodes`] for bad options.
     ///
     /// ```
     /// let mut registry = prometheus_client::registry::Registry::default();
@@ -175,7 +183,6 @@ impl HttpMetricsBuilder {
         if self.status_codes_per_route == 0 {
             return Err(BuildError::NoStatusCodes);
         }
-        check_duplicates()?;
         warn_if_empty();
 
         let bounds = Bounds::new(&self.buckets);
@@ -210,25 +217,6 @@ fn is_metric_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-fn check_duplicates() -> Result<(), BuildError> {
-    let mut seen: HashMap<(&str, &str), &'static RouteInfo> = HashMap::new();
-    for route in routes() {
-        for &method in route.methods() {
-            if let Some(first) = seen.insert((method, route.template()), route)
-                && !std::ptr::eq(first, route)
-            {
-                return Err(BuildError::DuplicateRoute {
-                    method,
-                    template: route.template(),
-                    first,
-                    second: route,
-                });
-            }
-        }
-    }
-    Ok(())
-}
-
 fn warn_if_empty() {
     static WARNED: std::sync::Once = std::sync::Once::new();
     if routes().len() == 0 {
@@ -248,8 +236,7 @@ impl HttpMetrics {
     ///
     /// # Errors
     ///
-    /// [`BuildError::DuplicateRoute`] when two handlers register the same
-    /// method and template.
+    /// None with the default options; see [`HttpMetricsBuilder::build`].
     ///
     /// ```
     /// let mut registry = prometheus_client::registry::Registry::default();
@@ -278,11 +265,13 @@ impl HttpMetrics {
     ///
     /// Each histogram series is `buckets + 3` samples (`+Inf`, `_sum`,
     /// `_count`); a registered route contributes one histogram series per
-    /// method it accepts and status slot (`status_codes_per_route + 1`, the
-    /// overflow); `unmatched` and `unregistered` ten methods each; the gauge
-    /// ten; the route info metric one per route. A handler mounted under `n`
-    /// scopes counts `n` times once the server has built its app (before
-    /// any request); read it after `HttpServer::run` or `init_service`.
+    /// method it accepts (every method label when its methods are not known
+    /// at compile time, as for [`resource!`](crate::resource)) and status
+    /// slot (`status_codes_per_route + 1`, the overflow); `unmatched` and
+    /// `unregistered` ten methods each; the gauge ten; the route info metric
+    /// one per mount. A handler mounted under `n` scopes counts `n` times
+    /// once the server has built its app (before any request); read it
+    /// after `HttpServer::run` or `init_service`.
     ///
     /// ```
     /// let mut registry = prometheus_client::registry::Registry::default();
@@ -346,8 +335,12 @@ impl MountCells {
     }
 }
 
-/// The distinct method labels a route accepts, in label order.
+/// The distinct method labels a route accepts, in label order: every one
+/// when its methods are not known at compile time.
 fn accepted_methods(route: &RouteInfo) -> Vec<HttpMethod> {
+    if route.methods().is_empty() {
+        return HttpMethod::ALL.to_vec();
+    }
     let mut methods: Vec<HttpMethod> = route
         .methods()
         .iter()
@@ -371,7 +364,7 @@ impl Shared {
         let row = match target {
             Target::Mount(id) => {
                 let cells = self.mounts.get_or_init(id, || {
-                    MountCells::new(stamp::mount(id), &self.bounds, self.status_slots)
+                    MountCells::new(mounts::mount(id), &self.bounds, self.status_slots)
                 });
                 // A method the handler does not declare cannot pass actix-web's
                 // method guard; if a custom guard lets one through anyway, it is
@@ -389,15 +382,15 @@ impl Shared {
     fn max_series(&self) -> u64 {
         let per_series = self.bounds.len() as u64 + 2;
         let per_row = (self.status_slots as u64 + 1) * per_series;
-        let mounts = stamp::all_mounts();
-        let route_rows: u64 = routes()
-            .map(|route| {
-                let mounted = stamp::times_mounted(route, &mounts).max(1);
-                (mounted * accepted_methods(route).len()) as u64
-            })
-            .sum();
+        let (route_rows, info_series) = routes().fold((0, 0), |(rows, info), route| {
+            let mounted = mounts::times_mounted(route).max(1) as u64;
+            (
+                rows + mounted * accepted_methods(route).len() as u64,
+                info + mounted,
+            )
+        });
         let bucket_rows = 2 * HttpMethod::ALL.len() as u64;
-        (route_rows + bucket_rows) * per_row + HttpMethod::ALL.len() as u64 + routes().len() as u64
+        (route_rows + bucket_rows) * per_row + HttpMethod::ALL.len() as u64 + info_series
     }
 }
 
@@ -447,23 +440,21 @@ where
     fn call(&self, req: ServiceRequest) -> Self::Future {
         let start = Instant::now();
         let method = HttpMethod::from_method(req.method());
-        let key = stamp::request_key(req.request());
-        stamp::forget(key);
         self.shared.active[method.index()].fetch_add(1, Ordering::Relaxed);
         let mut in_flight = InFlight {
             shared: Rc::clone(&self.shared),
             start,
             method,
-            key,
-            mount: None,
+            claim: Claim::None,
             recorded: false,
             polling: false,
             response: None,
             body_polled: false,
         };
-        let inner = self.service.call(req);
-        // Set when the routing below ran synchronously, as actix-web's does.
-        in_flight.mount = stamp::claimed(key);
+        // actix-web routes synchronously: the stamp claims the request now,
+        // unless a middleware in between defers its inner call to a poll.
+        let (inner, claim) = claim::watch(Claim::None, || self.service.call(req));
+        in_flight.claim = claim;
         HttpMetricsFuture {
             inner,
             in_flight: Some(in_flight),
@@ -486,9 +477,10 @@ pin_project_lite::pin_project! {
     /// The body of a response [`HttpMetrics`] timed: the request is counted
     /// when the last chunk has been sent, so the duration runs to the last
     /// byte; a body the server began to send and dropped unfinished (the
-    /// client went away) counts as [`CLIENT_CLOSED_REQUEST`]. A body nobody
-    /// polled (a `HEAD` response, a test that did not read it) counts with its
-    /// status when dropped. It is the app's body type once wrapped:
+    /// client went away) counts as [`CLIENT_CLOSED_REQUEST`]; a body that
+    /// yields an error is a server failure and counts as `500`, whatever
+    /// status its head carried. A body nobody polled (a `HEAD` response, a
+    /// test that did not read it) counts with its status when dropped. It is the app's body type once wrapped:
     ///
     /// ```
     /// use actix_web::{body::MessageBody, dev::ServiceResponse, test, App, HttpResponse};
@@ -528,8 +520,12 @@ impl<B: MessageBody> MessageBody for MeteredBody<B> {
         let this = self.project();
         this.in_flight.body_polled = true;
         let next = this.body.poll_next(cx);
-        if let Poll::Ready(None) = next {
-            this.in_flight.finish();
+        match &next {
+            Poll::Ready(None) => this.in_flight.finish(),
+            // The server failed to produce the body it began to send: a
+            // server error, whatever status the head carried.
+            Poll::Ready(Some(Err(_))) => this.in_flight.fail(),
+            _ => {}
         }
         next
     }
@@ -563,8 +559,9 @@ struct InFlight {
     shared: Rc<Arc<Shared>>,
     start: Instant,
     method: HttpMethod,
-    key: usize,
-    mount: Option<u32>,
+    /// What the routing said about the request: the mount a stamp claimed
+    /// it for, once one has.
+    claim: Claim,
     recorded: bool,
     /// True while the inner future is being polled: still true at drop time
     /// means a poll panicked (the runtime caught the panic, then dropped us).
@@ -590,8 +587,11 @@ impl InFlight {
         }
     }
 
-    fn claimed_mount(&self) -> Option<u32> {
-        self.mount.or_else(|| stamp::claimed(self.key))
+    /// The response body failed: count it as a server error.
+    fn fail(&mut self) {
+        if let (false, Some((target, _))) = (self.recorded, self.response) {
+            self.record(target, SERVER_ERROR);
+        }
     }
 }
 
@@ -608,10 +608,12 @@ impl Drop for InFlight {
                 // handler, a server error; anything else that drops a request
                 // unfinished is the client going away.
                 None => (
-                    self.claimed_mount()
-                        .map_or(Target::Unmatched, Target::Mount),
+                    match self.claim {
+                        Claim::Mount(id) => Target::Mount(id),
+                        Claim::None | Claim::Refused => Target::Unmatched,
+                    },
                     if self.polling || std::thread::panicking() {
-                        500
+                        SERVER_ERROR
                     } else {
                         CLIENT_CLOSED_REQUEST
                     },
@@ -634,15 +636,26 @@ where
         let this = self.project();
         let in_flight = this.in_flight.as_mut().expect("polled after completion");
         in_flight.polling = true;
-        let output = this.inner.poll(cx);
+        let (output, claim) = claim::watch(in_flight.claim, || this.inner.poll(cx));
+        in_flight.claim = claim;
         in_flight.polling = false;
         let Poll::Ready(output) = output else {
             return Poll::Pending;
         };
-        let mount = in_flight.claimed_mount();
         match output {
             Ok(res) => {
-                let target = mount.map_or_else(|| unclaimed_target(res.request()), Target::Mount);
+                let target = match claim {
+                    Claim::Mount(id) => Target::Mount(id),
+                    // A registered route at this path refused the request:
+                    // a default service answers it (`404`, unless a custom
+                    // one says otherwise), or a resource that is not
+                    // registered took it (a route not yet converted).
+                    Claim::Refused if res.status() == StatusCode::NOT_FOUND => Target::Unmatched,
+                    Claim::Refused | Claim::None => match Route::unclaimed(res.request()) {
+                        Route::UNREGISTERED => Target::Unregistered,
+                        _ => Target::Unmatched,
+                    },
+                };
                 let mut in_flight = this.in_flight.take().expect("present until ready");
                 in_flight.response = Some((target, res.status().as_u16()));
                 Poll::Ready(Ok(res.map_body(|_, body| {
@@ -654,22 +667,13 @@ where
                 })))
             }
             Err(err) => {
-                let target = mount.map_or(Target::Unmatched, Target::Mount);
+                let target = match claim {
+                    Claim::Mount(id) => Target::Mount(id),
+                    Claim::None | Claim::Refused => Target::Unmatched,
+                };
                 in_flight.record(target, err.as_response_error().status_code().as_u16());
                 Poll::Ready(Err(err))
             }
         }
-    }
-}
-
-/// A request no stamp claimed reached either no resource, or a resource
-/// without `#[register]`. Telling them apart is free for unmatched requests
-/// (the router left part of the path unprocessed); confirming a match costs
-/// `match_pattern()`, paid only by requests to unregistered resources.
-fn unclaimed_target(req: &actix_web::HttpRequest) -> Target {
-    if req.match_info().unprocessed().is_empty() && req.match_pattern().is_some() {
-        Target::Unregistered
-    } else {
-        Target::Unmatched
     }
 }

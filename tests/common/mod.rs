@@ -346,3 +346,32 @@ pub fn assert_promtool_accepts(exposition: &str, what: &str) {
         exposition.chars().take(20_000).collect::<String>()
     );
 }
+
+/// Runs the test `name` of this test binary alone, in a child process, and
+/// returns `false`; in that child it returns `true`, and the caller runs the
+/// test's body there. `name` is the test's path in the binary (its function
+/// name for a top-level test).
+///
+/// For tests whose outcome depends on process-wide state that other tests of
+/// the binary change while they run: a `Route`'s cardinality counts the
+/// mounts of every app the process built, and which full templates are
+/// mounted is learnt from the requests served so far.
+pub fn alone(name: &str) -> bool {
+    const VAR: &str = "ROUTE_LABELS_TEST_ALONE";
+    if std::env::var(VAR).as_deref() == Ok(name) {
+        return true;
+    }
+    let output = std::process::Command::new(std::env::current_exe().expect("the test binary"))
+        .args([name, "--exact", "--test-threads=1", "--nocapture"])
+        .env(VAR, name)
+        .output()
+        .expect("the test binary runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains("1 passed"),
+        "`{name}`, run alone ({}):\n{stdout}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    false
+}

@@ -8,7 +8,7 @@ async fn index() -> HttpResponse {
     HttpResponse::Ok().finish()
 }
 
-const INDEX: route_labels::Route = route_labels::route_of!(index);
+const INDEX: &route_labels::RouteInfo = route_labels::route_of!(index);
 
 fn main() {
     let _ = INDEX;

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 
 use proc_macro2::{Delimiter, Group, Ident, Literal, Span, TokenStream, TokenTree};
 use quote::{ToTokens, quote, quote_spanned};
+use syn::Path;
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 
@@ -63,11 +64,12 @@ pub fn label_value(value: &LabelValue<'_>) -> TokenStream {
     }
 }
 
-/// `impl ClosedLabelSet`: the index of a label set is the mixed-radix
-/// number whose digits are its fields' indices, the first field varying
-/// slowest. Each field is reached through a bridge trait whose parameters
-/// name the struct and the field, for the error of a field that is not
-/// closed.
+/// `impl ClosedLabelSet`. Each field is reached through a bridge trait
+/// whose parameters name the struct and the field, for the error of a field
+/// that is not closed. The layout of the index is the runtime's (its
+/// `closed/layout.rs`): each field's `PLACE`, a constant, says whether it is
+/// a digit of the static part or the field whose cardinality is known only
+/// at run time, which the macro cannot tell from the field's type.
 pub fn label_set(set: &LabelSet<'_>) -> TokenStream {
     let ident = &set.input.ident;
     let krate = &set.krate;
@@ -78,40 +80,9 @@ pub fn label_set(set: &LabelSet<'_>) -> TokenStream {
         .map(|field| bridge(set, field, &markers))
         .collect();
     let names: Vec<&Ident> = set.fields.iter().map(|field| field.ident).collect();
-
-    // `a`, then `a * cb + b`, then `(a * cb + b) * cc + c`, ...
-    let mut index: Option<(TokenStream, bool)> = None;
-    for (name, bridge) in names.iter().zip(&bridges) {
-        let digit = quote!(#bridge::index(&self.#name));
-        index = Some(match index {
-            None => (digit, false),
-            Some((higher, false)) => (quote!(#higher * #bridge::cardinality() + #digit), true),
-            Some((higher, true)) => (quote!((#higher) * #bridge::cardinality() + #digit), true),
-        });
-    }
-    let index = index.map_or_else(|| quote!(0), |(index, _)| index);
-
-    let arg = Ident::new("index", Span::mixed_site());
-    let rest = Ident::new("rest", Span::mixed_site());
-    let locals: Vec<Ident> = (0..names.len())
-        .map(|i| Ident::new(&format!("field{i}"), Span::mixed_site()))
-        .collect();
-    let mut decode = Vec::new();
-    if !names.is_empty() {
-        decode.push(quote!(let #rest = #arg;));
-    }
-    for (i, (bridge, local)) in bridges.iter().zip(&locals).enumerate().rev() {
-        if i == 0 {
-            decode.push(quote!(let #local = #bridge::from_index(#rest)?;));
-        } else {
-            decode.push(quote! {
-                let #local = #bridge::from_index(#rest % #bridge::cardinality())?;
-                let #rest = #rest / #bridge::cardinality();
-            });
-        }
-    }
-
-    let checks = budget_checks(set, &bridges);
+    let index = index(&names, &bridges, krate);
+    let from_index = from_index(&names, &bridges, krate);
+    let checks = checks(set, &bridges);
     let definitions = markers.definitions(set);
     quote! {
         const _: () = {
@@ -127,23 +98,85 @@ pub fn label_set(set: &LabelSet<'_>) -> TokenStream {
                     #krate::__private::product(&[#(#bridges::cardinality()),*])
                 }
 
-                #[inline]
-                fn index(&self) -> ::core::primitive::usize {
-                    #index
-                }
+                #index
 
-                fn from_index(#arg: ::core::primitive::usize) -> ::core::option::Option<Self> {
-                    if #arg >= <Self as #krate::ClosedLabelSet>::cardinality() {
-                        return ::core::option::Option::None;
-                    }
-                    #(#decode)*
-                    ::core::option::Option::Some(Self { #(#names: #locals),* })
-                }
+                #from_index
             }
 
             #checks
         };
     }
+}
+
+/// `fn index`: the static part, `a`, then `a * rb + b`, then
+/// `(a * rb + b) * rc + c`, ... over the fields' digits (0 for the run-time
+/// field, whose radix is 1), plus the run-time field's index times the
+/// static part's range.
+fn index(names: &[&Ident], bridges: &[TokenStream], krate: &Path) -> TokenStream {
+    let signature = quote!(fn index(&self) -> ::core::primitive::usize);
+    if names.is_empty() {
+        return quote!(#[inline] #signature { 0 });
+    }
+    let locals = locals("field", names.len());
+    let mut digits: Option<(TokenStream, bool)> = None;
+    for (bridge, local) in bridges.iter().zip(&locals) {
+        let digit = quote!(#bridge::PLACE.digit(#local));
+        digits = Some(match digits {
+            None => (digit, false),
+            Some((higher, false)) => (quote!(#higher * #bridge::PLACE.radix() + #digit), true),
+            Some((higher, true)) => (quote!((#higher) * #bridge::PLACE.radix() + #digit), true),
+        });
+    }
+    let digits = digits.map(|(digits, _)| digits);
+    quote! {
+        #[inline]
+        #signature {
+            #(let #locals = #bridges::index(&self.#names);)*
+            (#(#bridges::PLACE.run_time(#locals))+*)
+                * const { #krate::__private::product(&[#(#bridges::PLACE.radix()),*]) }
+                + #digits
+        }
+    }
+}
+
+/// `fn from_index`: the digits taken off the static part, last field first;
+/// what remains is the run-time field's index.
+fn from_index(names: &[&Ident], bridges: &[TokenStream], krate: &Path) -> TokenStream {
+    let arg = Ident::new("index", Span::mixed_site());
+    let rest = Ident::new("rest", Span::mixed_site());
+    let digits = locals("digit", names.len());
+    let split = bridges
+        .iter()
+        .zip(&digits)
+        .rev()
+        .map(|(bridge, digit)| quote!(let (#digit, #rest) = #bridge::PLACE.split(#rest)?;));
+    let body = if names.is_empty() {
+        quote!(::core::option::Option::Some(Self {}))
+    } else {
+        quote! {
+            let #rest = #arg;
+            #(#split)*
+            ::core::option::Option::Some(Self {
+                #(#names: #bridges::from_index(#bridges::PLACE.index(#digits, #rest))?),*
+            })
+        }
+    };
+    quote! {
+        fn from_index(#arg: ::core::primitive::usize) -> ::core::option::Option<Self> {
+            if #arg >= <Self as #krate::ClosedLabelSet>::cardinality() {
+                return ::core::option::Option::None;
+            }
+            #body
+        }
+    }
+}
+
+/// `field0`, `field1`, ...: locals of generated code, out of the user's
+/// reach.
+fn locals(prefix: &str, count: usize) -> Vec<Ident> {
+    (0..count)
+        .map(|i| Ident::new(&format!("{prefix}{i}"), Span::mixed_site()))
+        .collect()
 }
 
 /// `<Type as ::route_labels::__private::ClosedField<Labels, field>>`.
@@ -160,10 +193,59 @@ fn bridge(set: &LabelSet<'_>, field: &LabelField<'_>, markers: &Markers) -> Toke
     quote_spanned!(ty.span()=> <#ty as #krate::__private::#trait_name<#ident, #marker>>)
 }
 
-/// `#[closed(max_series = N)]`: constants that fail to evaluate when a field
-/// has no compile-time cardinality, or when the fields allow more than `N`
-/// combinations.
-fn budget_checks(set: &LabelSet<'_>, bridges: &[TokenStream]) -> TokenStream {
+/// Constants that fail to evaluate when a field must have a compile-time
+/// cardinality and has none, each spanned over the field's type: any field
+/// of a set with a budget, `#[closed(max_series = N)]`, and otherwise any
+/// field after the first whose cardinality is known only at run time. The
+/// runtime tells which from the fields' cardinalities, which the macro
+/// cannot see; then the budget's own check.
+fn checks(set: &LabelSet<'_>, bridges: &[TokenStream]) -> TokenStream {
+    let budget_check = budget_check(set);
+    // Without a budget, the first field may be known only at run time.
+    let skip = usize::from(set.max_series.is_none());
+    if set.fields.len() <= skip {
+        return budget_check;
+    }
+    let krate = &set.krate;
+    let set_name = set.input.ident.unraw().to_string();
+    let budget = match &set.max_series {
+        Some(budget) => {
+            let attr = format!("#[closed(max_series = {})]", tokens_text(&budget.value));
+            quote!(::core::option::Option::Some(#attr))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let fields: Vec<String> = set
+        .fields
+        .iter()
+        .map(|field| field.ident.unraw().to_string())
+        .collect();
+    let count = Literal::usize_unsuffixed(fields.len());
+    let names = Ident::new("__ROUTE_LABELS_FIELDS", Span::call_site());
+    let cardinalities = Ident::new("__ROUTE_LABELS_CARDINALITIES", Span::call_site());
+    let field_checks = set.fields.iter().enumerate().skip(skip).map(|(at, field)| {
+        let at = Literal::usize_unsuffixed(at);
+        let check = spanned_call(
+            quote!(#krate::__private::check_static_field),
+            quote!(#set_name, &#names, &#cardinalities, #at, #budget),
+            field.ty(),
+        );
+        quote!(const _: () = #check;)
+    });
+    quote! {
+        const _: () = {
+            const #names: [&::core::primitive::str; #count] = [#(#fields),*];
+            const #cardinalities: [::core::option::Option<::core::primitive::usize>; #count] =
+                [#(#bridges::CARDINALITY),*];
+            #(#field_checks)*
+        };
+        #budget_check
+    }
+}
+
+/// `#[closed(max_series = N)]`: a constant that fails to evaluate when the
+/// fields allow more than `N` combinations.
+fn budget_check(set: &LabelSet<'_>) -> TokenStream {
     let Some(budget) = &set.max_series else {
         return TokenStream::new();
     };
@@ -171,31 +253,13 @@ fn budget_checks(set: &LabelSet<'_>, bridges: &[TokenStream]) -> TokenStream {
     let ident = &set.input.ident;
     let value = &budget.value;
     let keyword = Ident::new("max_series", budget.span);
-    let attr = format!("#[closed(max_series = {})]", tokens_text(value));
-    let fields = set.fields.iter().zip(bridges).map(|(field, bridge)| {
-        let message = format!(
-            "field `{}` has a number of values known only at run time (a `Route` counts the routes \
-             registered in the program), so `{attr}` cannot be checked at compile time; remove \
-             `max_series`, and read `ClosedFamily::max_series()` at start-up",
-            field.ident.unraw(),
-        );
-        let check = spanned_call(
-            quote!(#krate::__private::check_static_field),
-            quote!(#bridge::CARDINALITY, #message),
-            field.ty(),
-        );
-        quote!(const _: () = #check;)
-    });
     let set_name = ident.to_string();
     let check = spanned_call(
         quote!(#krate::__private::check_budget),
         quote!(#set_name, <#ident as #krate::ClosedLabelSet>::CARDINALITY, #value),
         &quote!(#keyword = #value),
     );
-    quote! {
-        #(#fields)*
-        const _: () = #check;
-    }
+    quote!(const _: () = #check;)
 }
 
 /// `function(args)` spanned over `at`: the path on its first token, the

@@ -5,7 +5,7 @@ use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
-use route_labels::{ClosedFamily, ClosedLabelSet, ClosedLabelValue, HttpMethod, Route, route_of};
+use route_labels::{ClosedFamily, ClosedLabelSet, ClosedLabelValue, HttpMethod, Route};
 
 #[route_labels::register]
 #[post("/checkout")]
@@ -80,7 +80,7 @@ fn main() {
     registry.register("checkouts", "Checkouts by outcome", checkouts.clone());
     checkouts
         .get_or_create(&CheckoutLabels {
-            route: route_of!(checkout),
+            route: Route::UNMATCHED,
             outcome: Outcome::Paid,
         })
         .inc();

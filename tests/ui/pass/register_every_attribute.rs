@@ -1,7 +1,7 @@
 //! Every actix-web route attribute `#[register]` supports, including paths to
 //! them and options it must keep.
 use actix_web::{connect, delete, get, head, options, patch, post, put, route, routes, trace, HttpResponse};
-use route_labels::{route_of, Route};
+use route_labels::{route_of, RouteInfo};
 
 macro_rules! handler {
     ($attr:meta, $name:ident) => {
@@ -58,14 +58,14 @@ async fn renamed_h() -> HttpResponse {
     HttpResponse::Ok().finish()
 }
 
-const NESTED: Route = route_of!(nested::deeper::nested);
-const MANY: Route = route_of!(many);
+const NESTED: &RouteInfo = route_of!(nested::deeper::nested);
+const MANY: &RouteInfo = route_of!(many);
 
 fn main() {
-    assert_eq!(NESTED.template(), "/nested");
-    assert_eq!(MANY.info().methods(), ["GET", "POST"]);
-    assert_eq!(route_of!(route_h).info().methods(), ["GET", "PUT", "PURGE"]);
-    assert_eq!(route_of!(renamed_h).template(), "/renamed");
+    assert_eq!(NESTED.template(), Some("/nested"));
+    assert_eq!(MANY.methods(), ["GET", "POST"]);
+    assert_eq!(route_of!(route_h).methods(), ["GET", "PUT", "PURGE"]);
+    assert_eq!(route_of!(renamed_h).template(), Some("/renamed"));
     let _ = actix_web::App::new()
         .service(get_h).service(post_h).service(put_h).service(delete_h).service(patch_h)
         .service(head_h).service(options_h).service(trace_h).service(connect_h).service(query_h)

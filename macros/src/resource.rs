@@ -1,0 +1,74 @@
+//! `resource!("/template")`: a registered `web::resource`, its template
+//! checked as `#[register]` checks one.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::parse::{Parse, ParseStream};
+use syn::{Expr, ExprLit, Lit, LitStr, Path, Token};
+
+use crate::valid;
+
+/// What `route_labels::resource!` passes on: the runtime's path, then the
+/// user's arguments.
+struct Input {
+    krate: Path,
+    template: LitStr,
+}
+
+impl Parse for Input {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let krate = input.call(Path::parse_mod_style)?;
+        input.parse::<Token![,]>()?;
+        if input.is_empty() {
+            return Err(input.error(
+                "expected the resource's route template, e.g. `resource!(\"/users/{id}\")`",
+            ));
+        }
+        let template = match input.parse::<Expr>()? {
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(template),
+                ..
+            }) => template,
+            other => {
+                return Err(syn::Error::new_spanned(
+                    &other,
+                    format!(
+                        "expected a string literal template, found `{}`; route-labels checks the template at compile time, so it must be written in the macro",
+                        quote!(#other)
+                    ),
+                ));
+            }
+        };
+        if input.peek(Token![,]) {
+            input.parse::<Token![,]>()?;
+        }
+        if !input.is_empty() {
+            return Err(input.error("unexpected argument: `resource!` takes one template"));
+        }
+        Ok(Self { krate, template })
+    }
+}
+
+pub fn expand(input: TokenStream) -> TokenStream {
+    match syn::parse2::<Input>(input).and_then(|input| {
+        valid::template(&input.template)?;
+        Ok(input)
+    }) {
+        Ok(Input { krate, template }) => {
+            let site = format!("resource!({})", quote!(#template));
+            quote! {{
+                #[#krate::__private::linkme::distributed_slice(#krate::__private::ROUTES)]
+                #[linkme(crate = #krate::__private::linkme)]
+                static ROUTE: #krate::RouteInfo = #krate::RouteInfo::__new(
+                    ::core::option::Option::Some(#template),
+                    &[],
+                    ::core::concat!(#site, " at ", ::core::file!(), ":", ::core::line!(), ":", ::core::column!()),
+                    ::core::file!(),
+                    ::core::line!(),
+                );
+                #krate::__private::Resource::__new(#template, &ROUTE)
+            }}
+        }
+        Err(err) => err.into_compile_error(),
+    }
+}

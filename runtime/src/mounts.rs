@@ -1,0 +1,218 @@
+//! The mount table: every place a registered route is mounted at, by id.
+//!
+//! A *mount* is a registered route (a [`RouteInfo`]) at the full template
+//! actix-web routes it under, scope prefixes included. actix-web builds one
+//! stamp per mount per worker; on its first request the stamp resolves the
+//! full template with `match_pattern()` and interns it here, which gives the
+//! mount a small integer id shared by every worker. Mounts that resolve to
+//! one template (two handlers of `/orders`, one per method) share a *label*:
+//! the id of the template, which is what a [`Route`](crate::Route) holds.
+//!
+//! Both tables only grow, and only on a stamp's first request: a lock there,
+//! never per request. Templates are read without a lock.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+
+use crate::inventory::{RouteInfo, index_of, routes};
+use crate::slots::Slots;
+
+/// A registered route at the full template it was mounted under.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Mount {
+    pub(crate) route: &'static RouteInfo,
+    /// The id of the full template, see [`template`].
+    pub(crate) label: u32,
+}
+
+/// What a stamp learns on its first request and keeps.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Resolved {
+    pub(crate) mount: u32,
+    pub(crate) label: u32,
+}
+
+#[derive(Default)]
+struct Table {
+    mounts: Vec<Mount>,
+    templates: Vec<&'static str>,
+    /// By inventory position: the most stamps one thread built for the
+    /// route. actix-web builds the app once per worker thread, so this is
+    /// the number of places the route is mounted at, known as soon as the
+    /// app is built. A thread that builds several apps (tests) only makes
+    /// it larger, which keeps it an upper bound.
+    most_built: Vec<usize>,
+    /// By inventory position: the mounts resolved so far.
+    resolved: Vec<usize>,
+}
+
+impl Table {
+    fn raise(counts: &mut Vec<usize>, index: usize, value: usize) {
+        if counts.len() <= index {
+            counts.resize(index + 1, 0);
+        }
+        counts[index] = counts[index].max(value);
+    }
+
+    /// Keeps [`MOUNT_BOUND`] equal to the sum over routes of the larger of
+    /// the two counts.
+    fn publish_bound(&self) {
+        let bound = (0..self.most_built.len().max(self.resolved.len()))
+            .map(|i| {
+                let built = self.most_built.get(i).copied().unwrap_or(0);
+                let resolved = self.resolved.get(i).copied().unwrap_or(0);
+                built.max(resolved)
+            })
+            .sum();
+        MOUNT_BOUND.store(bound, Ordering::Release);
+    }
+}
+
+fn table() -> MutexGuard<'static, Table> {
+    static TABLE: OnceLock<Mutex<Table>> = OnceLock::new();
+    // The table is only ever appended to, each change in one step, so a
+    // panic elsewhere cannot leave it half-written: a poisoned lock still
+    // guards a consistent table.
+    TABLE
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Templates by label id, read without a lock.
+fn templates() -> &'static Slots<&'static str> {
+    static TEMPLATES: OnceLock<Slots<&'static str>> = OnceLock::new();
+    TEMPLATES.get_or_init(Slots::default)
+}
+
+/// The number of labels handed out so far.
+static LABELS: AtomicUsize = AtomicUsize::new(0);
+
+/// The most mounts the program can have: see [`mount_bound`].
+static MOUNT_BOUND: AtomicUsize = AtomicUsize::new(0);
+
+/// The id of `route` mounted under `template`, interned on first use. The
+/// same handler mounted under two scopes gets two ids; every worker's stamp of
+/// one mount gets the same id.
+pub(crate) fn intern(route: &'static RouteInfo, template: &str) -> Resolved {
+    let mut table = table();
+    if let Some((id, mount)) = table
+        .mounts
+        .iter()
+        .enumerate()
+        .find(|(_, m)| std::ptr::eq(m.route, route) && template_of(m.label) == template)
+    {
+        return Resolved {
+            mount: id as u32,
+            label: mount.label,
+        };
+    }
+    let label = if let Some(label) = table.templates.iter().position(|t| *t == template) {
+        label as u32
+    } else {
+        // Leaked once per distinct template: the set is fixed by the
+        // program's routing code, not by requests.
+        let leaked: &'static str = Box::leak(template.into());
+        let label = u32::try_from(table.templates.len()).expect("fewer than 2^32 templates");
+        templates().get_or_init(label, || leaked);
+        table.templates.push(leaked);
+        LABELS.store(table.templates.len(), Ordering::Release);
+        label
+    };
+    table.mounts.push(Mount { route, label });
+    let position = index_of(route);
+    let resolved = table
+        .mounts
+        .iter()
+        .filter(|m| std::ptr::eq(m.route, route))
+        .count();
+    Table::raise(&mut table.resolved, position, resolved);
+    table.publish_bound();
+    Resolved {
+        mount: u32::try_from(table.mounts.len() - 1).expect("fewer than 2^32 mounts"),
+        label,
+    }
+}
+
+/// The mount with id `id`, which [`intern`] returned.
+pub(crate) fn mount(id: u32) -> Mount {
+    table().mounts[id as usize]
+}
+
+/// A copy of the mount table, for a scrape.
+pub(crate) fn all_mounts() -> Vec<Mount> {
+    table().mounts.clone()
+}
+
+/// The full template of label `label`.
+pub(crate) fn template_of(label: u32) -> &'static str {
+    templates()
+        .get(label)
+        .copied()
+        .expect("a label comes from `intern`")
+}
+
+/// The number of distinct full templates resolved so far.
+pub(crate) fn labels() -> usize {
+    LABELS.load(Ordering::Acquire)
+}
+
+/// The labels of the resolved mounts of `route`, without repeats.
+pub(crate) fn routes_of(route: &'static RouteInfo) -> Vec<crate::Route> {
+    let mut labels: Vec<u32> = table()
+        .mounts
+        .iter()
+        .filter(|m| std::ptr::eq(m.route, route))
+        .map(|m| m.label)
+        .collect();
+    labels.sort_unstable();
+    labels.dedup();
+    labels.into_iter().map(crate::Route::of_label).collect()
+}
+
+thread_local! {
+    /// Stamps built on this thread, by inventory position.
+    static BUILT: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Counts a stamp of `route` built on this thread (once per mount per
+/// worker, when actix-web builds the app).
+pub(crate) fn note_built(route: &'static RouteInfo) {
+    let position = index_of(route);
+    let built = BUILT.with(|built| {
+        let mut built = built.borrow_mut();
+        if built.len() <= position {
+            built.resize(position + 1, 0);
+        }
+        built[position] += 1;
+        built[position]
+    });
+    let mut table = table();
+    Table::raise(&mut table.most_built, position, built);
+    table.publish_bound();
+}
+
+/// How many times `route` is mounted, as far as this process has seen: the
+/// most stamps one thread built for it, or the mounts its requests resolved.
+pub(crate) fn times_mounted(route: &'static RouteInfo) -> usize {
+    let position = index_of(route);
+    let table = table();
+    let built = table.most_built.get(position).copied().unwrap_or(0);
+    let resolved = table.resolved.get(position).copied().unwrap_or(0);
+    built.max(resolved)
+}
+
+/// The most mounts the program can have, summed over [`routes()`]: exact
+/// once the app is built (on every worker), before any request. An atomic
+/// load.
+pub(crate) fn mount_bound() -> usize {
+    MOUNT_BOUND.load(Ordering::Acquire)
+}
+
+/// Registered routes that no request has resolved a mount of yet.
+pub(crate) fn unresolved_routes() -> Vec<&'static RouteInfo> {
+    let table = table();
+    routes()
+        .filter(|route| table.resolved.get(index_of(route)).copied().unwrap_or(0) == 0)
+        .collect()
+}
