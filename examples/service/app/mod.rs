@@ -1,0 +1,67 @@
+//! The app: routes, middleware and shared state, as `main` serves it and
+//! as `tests/service_example.rs` drives it.
+//!
+//! | mounted at | module | style |
+//! |---|---|---|
+//! | `/users`, `/orders` | [`users`], [`orders`] | `#[route_labels::register]` handlers, `configure` |
+//! | `/api/v1/..`, `/api/v2/..` | [`api`]: the same two modules again | `configure` |
+//! | `/posts` | [`posts`] | `route_labels::get!()` / `post!()` builders |
+//! | `/health` | [`health`] | `route_labels::resource!` |
+//! | `/metrics` | `MetricsEndpoint` | not registered: `unregistered` |
+//! | anything else | [`not_found`] | the default service: `unmatched` |
+
+mod api;
+mod events;
+mod health;
+mod not_found;
+mod orders;
+mod posts;
+mod session;
+mod users;
+
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{Compress, Logger, NormalizePath, from_fn};
+use actix_web::{App, Error, web};
+use prometheus_client::registry::Registry;
+use route_labels::{HttpMetrics, MetricsEndpoint};
+
+pub use self::events::Events;
+use self::events::Outcome;
+
+/// The whole app, for one worker: `HttpServer::new(move || app(..))`.
+///
+/// `metrics` wraps last, so it is the outermost middleware: it times the
+/// others too, and sees the path after [`NormalizePath`] only through the
+/// route the request reached.
+pub fn app(
+    metrics: HttpMetrics,
+    events: web::Data<Events>,
+    registry: Arc<Registry>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(events)
+        .service(web::scope("/users").configure(users::configure))
+        .service(web::scope("/orders").configure(orders::configure))
+        .service(web::scope("/api/v1").configure(api::configure))
+        .service(web::scope("/api/v2").configure(api::configure))
+        .service(posts::scope())
+        .service(health::resource())
+        .service(MetricsEndpoint::new("/metrics", registry))
+        .default_service(web::to(not_found::not_found))
+        .wrap(from_fn(session::session))
+        .wrap(Compress::default())
+        .wrap(NormalizePath::trim())
+        .wrap(Logger::default())
+        .wrap(metrics)
+}
