@@ -1,74 +1,85 @@
-//! A server whose request metrics are labelled by route template.
+//! The README's example: a server whose request metrics are labelled by
+//! route template, laid out as services are, one module per resource.
 //!
 //! ```text
 //! cargo run --example quickstart
 //! ```
 //!
 //! then try the `curl` commands it prints. However many ids, query strings
-//! and unknown paths you send, `/metrics` only ever shows the templates below
-//! (`/users/{id}`, `/api/v1/items/{id}`, ...), `unmatched` and
-//! `unregistered`.
+//! and unknown paths you send, `/metrics` only ever shows the full templates
+//! (`/users`, `/users/{id}`, `/orders/{id}`), `unmatched` and `unregistered`.
 
 use std::sync::Arc;
 
-use actix_web::{App, HttpResponse, HttpServer, get, post, web};
+use actix_web::{App, HttpServer, web};
 use prometheus_client::registry::Registry;
 use route_labels::{HttpMetrics, MetricsEndpoint};
 
-// `#[route_labels::register]` goes above actix-web's route attribute. It
-// records the template, so that it can become a label value.
-#[route_labels::register]
-#[get("/")]
-async fn index() -> &'static str {
-    "hello\n"
+mod users {
+    use actix_web::{HttpResponse, get, post, web};
+
+    // `#[route_labels::register]` goes above actix-web's route attribute.
+    #[route_labels::register]
+    #[get("")]
+    async fn list() -> HttpResponse {
+        HttpResponse::Ok().body("users\n")
+    }
+
+    #[route_labels::register]
+    #[post("")]
+    async fn create() -> HttpResponse {
+        HttpResponse::Created().finish()
+    }
+
+    #[route_labels::register]
+    #[get("/{id}")]
+    async fn show(id: web::Path<u64>) -> HttpResponse {
+        HttpResponse::Ok().body(format!("user {id}\n"))
+    }
+
+    pub fn configure(cfg: &mut web::ServiceConfig) {
+        cfg.service(list).service(create).service(show);
+    }
 }
 
-#[route_labels::register]
-#[get("/users/{id}")]
-async fn get_user(id: web::Path<u64>) -> String {
-    format!("user {id}\n")
-}
+mod orders {
+    use actix_web::{HttpResponse, get, web};
 
-#[route_labels::register]
-#[post("/users")]
-async fn create_user() -> HttpResponse {
-    HttpResponse::Created().finish()
-}
+    // The same template as `users::show`: mounted under `/orders`, its
+    // label value is `/orders/{id}`.
+    #[route_labels::register]
+    #[get("/{id}")]
+    async fn show(id: web::Path<u64>) -> HttpResponse {
+        HttpResponse::Ok().body(format!("order {id}\n"))
+    }
 
-// Mounted under `web::scope("/api/v1")` below: its label value is the full
-// template, `/api/v1/items/{id}`.
-#[route_labels::register]
-#[get("/items/{id}")]
-async fn get_item(id: web::Path<u64>) -> String {
-    format!("item {id}\n")
+    pub fn configure(cfg: &mut web::ServiceConfig) {
+        cfg.service(show);
+    }
 }
 
 #[actix_web::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut registry = Registry::default();
-    // Fails if two handlers register the same method and template.
     let metrics = HttpMetrics::new(&mut registry)?;
     let registry = Arc::new(registry);
 
     let server = HttpServer::new(move || {
         App::new()
-            .service(index)
-            .service(get_user)
-            .service(create_user)
-            .service(web::scope("/api/v1").service(get_item))
-            .service(MetricsEndpoint::new("/metrics", Arc::clone(&registry)))
-            // Last, so that it is the outermost middleware and times everything.
-            .wrap(metrics.clone())
+            .service(web::scope("/users").configure(users::configure))
+            .service(web::scope("/orders").configure(orders::configure))
+            .service(MetricsEndpoint::new("/metrics", registry.clone()))
+            .wrap(metrics.clone()) // last, so it times everything
     })
     .bind(("127.0.0.1", 8080))?;
 
     println!("listening on http://127.0.0.1:8080; try:");
+    println!("  curl -s localhost:8080/users");
     println!("  curl -s localhost:8080/users/42");
-    println!("  curl -s localhost:8080/users/43");
     println!("  curl -s -X POST localhost:8080/users");
-    println!("  curl -s 'localhost:8080/api/v1/items/7?fields=name'");
+    println!("  curl -s 'localhost:8080/orders/7?utm_source=x'");
     println!("  curl -s localhost:8080/wp-login.php");
-    println!("  curl -s -X PROPFIND localhost:8080/");
+    println!("  curl -s -X PROPFIND localhost:8080/users");
     println!("then:");
     println!("  curl -s localhost:8080/metrics");
     server.run().await?;
