@@ -10,8 +10,6 @@
 
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -26,28 +24,9 @@ use futures_util::future::{Either, ready};
 use prometheus_client::registry::Registry;
 use route_labels::{HttpMetrics, MetricsEndpoint, Route};
 
-struct Counting;
-
-thread_local! {
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
-
-// SAFETY: defers to the system allocator; the counter is a thread-local
-// `Cell` that never allocates.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|n| n.set(n.get() + 1));
-        // SAFETY: same contract as ours.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as ours.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
+#[path = "common/allocations.rs"]
+mod counting;
+use counting::allocations;
 
 /// Every handler answers with the route its `Route` extractor gives, so
 /// the tests check the extractor along with the metrics.
@@ -689,10 +668,6 @@ fn the_inventory_lists_every_builder_call_site() {
         in_source.len() >= 30,
         "the API has its calls: {in_source:?}"
     );
-}
-
-fn allocations() -> u64 {
-    ALLOCATIONS.with(Cell::get)
 }
 
 /// Heap allocations per request to `uri`, after a warm-up (the mount

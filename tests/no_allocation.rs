@@ -2,40 +2,14 @@
 //! nothing per request: an app with them performs exactly as many heap
 //! allocations per request as the same app without them.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
 use actix_web::test::{TestRequest, call_service, init_service};
 use actix_web::{App, HttpResponse, get, web};
 use prometheus_client::registry::Registry;
 use route_labels::HttpMetrics;
 
-struct Counting;
-
-thread_local! {
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
-
-// SAFETY: defers to the system allocator; the counter is a thread-local
-// `Cell` that never allocates.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|n| n.set(n.get() + 1));
-        // SAFETY: same contract as ours.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as ours.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn allocations() -> u64 {
-    ALLOCATIONS.with(Cell::get)
-}
+#[path = "common/allocations.rs"]
+mod counting;
+use counting::allocations;
 
 #[route_labels::register]
 #[get("/users/{id}")]
