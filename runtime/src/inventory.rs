@@ -9,7 +9,11 @@
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
-use crate::__private::ROUTES;
+/// The inventory: every `#[register]` and builder macro adds its
+/// [`RouteInfo`] here, at link time. Generated code names it through
+/// `__private`.
+#[linkme::distributed_slice]
+pub static ROUTES: [RouteInfo];
 
 /// One registered place: a handler annotated with `#[register]`, or a
 /// builder call ([`resource!`](crate::resource), [`get!`](crate::get), ...)
@@ -138,36 +142,6 @@ impl RouteInfo {
     #[must_use]
     pub fn position(&'static self) -> usize {
         index_of(self)
-    }
-
-    /// The mounts of this registration that have served a request so far,
-    /// as label values: the full templates it is reachable under.
-    ///
-    /// actix-web tells a mount's full template only to a request through it,
-    /// so a mount that has had no request is not listed yet.
-    ///
-    /// ```
-    /// use actix_web::{get, test, web, App, HttpResponse};
-    /// use route_labels::route_of;
-    ///
-    /// #[route_labels::register]
-    /// #[get("/{id}")]
-    /// async fn show_thing() -> HttpResponse { HttpResponse::Ok().finish() }
-    ///
-    /// # actix_web::rt::System::new().block_on(async {
-    /// let app = test::init_service(
-    ///     App::new()
-    ///         .service(web::scope("/things").service(show_thing))
-    ///         .service(web::scope("/stuff").service(show_thing)),
-    /// )
-    /// .await;
-    /// test::call_service(&app, test::TestRequest::get().uri("/stuff/1").to_request()).await;
-    /// let mounts: Vec<String> = route_of!(show_thing).mounts().map(|r| r.to_string()).collect();
-    /// assert_eq!(mounts, ["/stuff/{id}"]);
-    /// # });
-    /// ```
-    pub fn mounts(&'static self) -> impl Iterator<Item = crate::Route> {
-        crate::mounts::routes_of(self).into_iter()
     }
 }
 

@@ -45,35 +45,29 @@
     clippy::cast_sign_loss
 )]
 
-mod builder;
-mod cells;
-mod claim;
+mod chunked;
 mod closed;
-mod collector;
 mod error;
 mod exposition;
-mod family;
+mod http;
 mod inventory;
 mod labels;
-mod middleware;
-mod mounts;
 mod route;
-mod slots;
-mod stamp;
 
-pub use crate::builder::{Resource, RouteBuilder};
+pub use crate::closed::family::ClosedFamily;
 pub use crate::closed::{ClosedLabelSet, ClosedLabelValue};
 pub use crate::error::BuildError;
 pub use crate::exposition::{
     MetricsEndpoint, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_TEXT_CONTENT_TYPE,
 };
-pub use crate::family::ClosedFamily;
+pub use crate::http::body::MeteredBody;
+pub use crate::http::builders::{Resource, RouteBuilder};
+pub use crate::http::service::{HttpMetricsFuture, HttpMetricsService};
+pub use crate::http::{
+    DEFAULT_BUCKETS, DEFAULT_STATUS_CODES_PER_ROUTE, HttpMetrics, HttpMetricsBuilder,
+};
 pub use crate::inventory::{Registered, RouteInfo, routes};
 pub use crate::labels::{CLIENT_CLOSED_REQUEST, HttpMethod, OTHER_STATUS, UNMATCHED, UNREGISTERED};
-pub use crate::middleware::{
-    DEFAULT_BUCKETS, DEFAULT_STATUS_CODES_PER_ROUTE, HttpMetrics, HttpMetricsBuilder,
-    HttpMetricsFuture, HttpMetricsService, MeteredBody,
-};
 pub use crate::route::Route;
 
 /// Records an actix-web handler's route in the inventory. Place it above the
@@ -387,29 +381,21 @@ macro_rules! route {
 #[doc(hidden)]
 pub mod __private {
     /// Not public API.
-    pub use linkme;
-
-    /// Not public API.
     pub use actix_web;
+    /// Not public API.
+    pub use linkme;
     /// Not public API.
     pub use route_labels_macros::__resource;
 
     /// Not public API.
-    pub use crate::builder::refusals;
-
+    pub use crate::http::builders::{Resource, RouteBuilder, refusals};
     /// Not public API.
-    pub use crate::builder::{Resource, RouteBuilder};
-    /// Not public API.
-    pub use crate::inventory::RouteInfo;
-    /// Not public API.
-    pub use crate::stamp::Stamp;
+    pub use crate::http::stamp::Stamp;
+    /// Not public API: the inventory.
+    pub use crate::inventory::{ROUTES, RouteInfo};
 
     /// Not public API: what `#[derive(ClosedLabelSet)]` names.
     pub use crate::closed::{
         ClosedField, ClosedFlatField, check_budget, check_static_field, product, static_product,
     };
-
-    /// Not public API: the inventory.
-    #[linkme::distributed_slice]
-    pub static ROUTES: [RouteInfo];
 }

@@ -8,9 +8,10 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 use prometheus_client::encoding::{EncodeLabelValue, LabelValueEncoder};
 
-use crate::claim::{self, Claim};
+use crate::http::claim::{self, Claim};
+use crate::http::mounts;
+use crate::inventory::RouteInfo;
 use crate::labels::{UNMATCHED, UNREGISTERED};
-use crate::mounts;
 
 /// The route a request was served by, as a label value: the same value as
 /// the `http_route` label of [`HttpMetrics`](crate::HttpMetrics) for that
@@ -66,7 +67,7 @@ const FIXED: u32 = 2;
 
 impl Route {
     /// No resource matched the request: `unmatched`, see
-    /// [`UNMATCHED`](crate::UNMATCHED).
+    /// [`crate::UNMATCHED`].
     ///
     /// ```
     /// assert_eq!(route_labels::Route::UNMATCHED.as_str(), "unmatched");
@@ -74,7 +75,7 @@ impl Route {
     pub const UNMATCHED: Route = Route(0);
 
     /// A resource matched, but it is not registered with route-labels:
-    /// `unregistered`, see [`UNREGISTERED`](crate::UNREGISTERED).
+    /// `unregistered`, see [`crate::UNREGISTERED`].
     ///
     /// ```
     /// assert_eq!(route_labels::Route::UNREGISTERED.to_string(), "unregistered");
@@ -109,15 +110,9 @@ impl Route {
         self.0 >= FIXED
     }
 
-    /// The route of `req` when no stamp claimed it, from what the router
-    /// left in the request: part of the path left unprocessed means no
-    /// resource matched, and a fully consumed path a resource that is not
-    /// registered (confirmed by `match_pattern()`, paid only by requests no
-    /// stamp claimed). A fully consumed path can also be a scope's root
-    /// whose routes all refused the request: for registered routes that
-    /// case is claimed as refused (see [`Claim::Refused`]) before this runs.
+    /// The route of `req` when no stamp claimed it.
     pub(crate) fn unclaimed(req: &HttpRequest) -> Self {
-        if req.match_info().unprocessed().is_empty() && req.match_pattern().is_some() {
+        if claim::unclaimed_resource_matched(req) {
             Self::UNREGISTERED
         } else {
             Self::UNMATCHED
@@ -174,5 +169,39 @@ impl fmt::Display for Route {
 impl EncodeLabelValue for Route {
     fn encode(&self, encoder: &mut LabelValueEncoder<'_>) -> Result<(), fmt::Error> {
         self.as_str().encode(encoder)
+    }
+}
+
+/// Mounts are a run-time fact: they live beside [`Route`], not in the
+/// inventory.
+impl RouteInfo {
+    /// The mounts of this registration that have served a request so far,
+    /// as label values: the full templates it is reachable under.
+    ///
+    /// actix-web tells a mount's full template only to a request through it,
+    /// so a mount that has had no request is not listed yet.
+    ///
+    /// ```
+    /// use actix_web::{get, test, web, App, HttpResponse};
+    /// use route_labels::route_of;
+    ///
+    /// #[route_labels::register]
+    /// #[get("/{id}")]
+    /// async fn show_thing() -> HttpResponse { HttpResponse::Ok().finish() }
+    ///
+    /// # actix_web::rt::System::new().block_on(async {
+    /// let app = test::init_service(
+    ///     App::new()
+    ///         .service(web::scope("/things").service(show_thing))
+    ///         .service(web::scope("/stuff").service(show_thing)),
+    /// )
+    /// .await;
+    /// test::call_service(&app, test::TestRequest::get().uri("/stuff/1").to_request()).await;
+    /// let mounts: Vec<String> = route_of!(show_thing).mounts().map(|r| r.to_string()).collect();
+    /// assert_eq!(mounts, ["/stuff/{id}"]);
+    /// # });
+    /// ```
+    pub fn mounts(&'static self) -> impl Iterator<Item = Route> {
+        mounts::labels_of(self).into_iter().map(Route::of_label)
     }
 }

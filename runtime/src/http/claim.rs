@@ -75,6 +75,17 @@ pub(crate) fn path_matched() {
     }
 }
 
+/// Whether a request no stamp claimed reached a resource, from what the
+/// router left in it: part of the path left unprocessed means no resource
+/// matched, which is free to tell; a fully consumed path, a resource that is
+/// not registered, confirmed by `match_pattern()` (paid only by requests no
+/// stamp claimed). A fully consumed path can also be a scope's root whose
+/// routes all refused the request: for registered routes that case is
+/// claimed as [`Claim::Refused`] before this runs.
+pub(crate) fn unclaimed_resource_matched(req: &actix_web::HttpRequest) -> bool {
+    req.match_info().unprocessed().is_empty() && req.match_pattern().is_some()
+}
+
 /// Runs `f` with `label` as the [`current`] route, then restores the
 /// previous one, also when `f` panics.
 #[inline]

@@ -14,14 +14,14 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
+use crate::chunked::Chunked;
 use crate::inventory::{RouteInfo, index_of, routes};
-use crate::slots::Slots;
 
 /// A registered route at the full template it was mounted under.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Mount {
     pub(crate) route: &'static RouteInfo,
-    /// The id of the full template, see [`template`].
+    /// The id of the full template, see [`template_of`].
     pub(crate) label: u32,
 }
 
@@ -80,9 +80,9 @@ fn table() -> MutexGuard<'static, Table> {
 }
 
 /// Templates by label id, read without a lock.
-fn templates() -> &'static Slots<&'static str> {
-    static TEMPLATES: OnceLock<Slots<&'static str>> = OnceLock::new();
-    TEMPLATES.get_or_init(Slots::default)
+fn templates() -> &'static Chunked<&'static str> {
+    static TEMPLATES: OnceLock<Chunked<&'static str>> = OnceLock::new();
+    TEMPLATES.get_or_init(Chunked::default)
 }
 
 /// The number of labels handed out so far.
@@ -158,7 +158,7 @@ pub(crate) fn labels() -> usize {
 }
 
 /// The labels of the resolved mounts of `route`, without repeats.
-pub(crate) fn routes_of(route: &'static RouteInfo) -> Vec<crate::Route> {
+pub(crate) fn labels_of(route: &'static RouteInfo) -> Vec<u32> {
     let mut labels: Vec<u32> = table()
         .mounts
         .iter()
@@ -167,7 +167,7 @@ pub(crate) fn routes_of(route: &'static RouteInfo) -> Vec<crate::Route> {
         .collect();
     labels.sort_unstable();
     labels.dedup();
-    labels.into_iter().map(crate::Route::of_label).collect()
+    labels
 }
 
 thread_local! {

@@ -15,11 +15,11 @@ use prometheus_client::encoding::{
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Unit;
 
-use crate::cells::{Row, Snapshot, Status};
+use crate::http::cells::{Row, Snapshot, Status};
+use crate::http::mounts;
+use crate::http::shared::Shared;
 use crate::inventory::RouteInfo;
 use crate::labels::{HttpMethod, OTHER_STATUS, UNMATCHED, UNREGISTERED};
-use crate::middleware::Shared;
-use crate::mounts;
 
 const DURATION_HELP: &str =
     "Duration of HTTP server requests, by method, route template and status code";

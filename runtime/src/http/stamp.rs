@@ -4,10 +4,10 @@
 //!
 //! actix-web builds one stamp per mount per worker. On its first request
 //! the stamp resolves the mount's full template (scope prefixes included)
-//! with `match_pattern()` and interns it in the [mount table](crate::mounts).
+//! with `match_pattern()` and interns it in the [mount table](crate::http::mounts).
 //! From then on a request through the stamp costs two thread-local stores:
-//! [`claim`](crate::claim::claim) tells [`HttpMetrics`](crate::HttpMetrics)
-//! which mount serves it, and [`within`](crate::claim::within) makes the
+//! [`claim`](crate::http::claim::claim) tells [`HttpMetrics`](crate::HttpMetrics)
+//! which mount serves it, and [`within`](crate::http::claim::within) makes the
 //! route readable by the [`Route`](crate::Route) extractor while the
 //! request's inner services run.
 
@@ -18,9 +18,9 @@ use std::task::{Context, Poll};
 
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 
-use crate::claim;
+use crate::http::claim;
+use crate::http::mounts::{self, Resolved};
 use crate::inventory::RouteInfo;
-use crate::mounts::{self, Resolved};
 
 /// The mount of one stamp, resolved on its first request.
 #[derive(Debug)]

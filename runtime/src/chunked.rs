@@ -25,7 +25,7 @@ const GROUP: usize = 4;
 /// Groups `0..=usize::MAX / GROUP` need chunks `0..usize::BITS - 1`.
 const CHUNKS: usize = (usize::BITS - 1) as usize;
 
-pub(crate) struct Slots<T, K = u32> {
+pub(crate) struct Chunked<T, K = u32> {
     chunks: [OnceLock<Box<[Group<T>]>>; CHUNKS],
     key: PhantomData<fn(K) -> K>,
 }
@@ -35,7 +35,7 @@ pub(crate) struct Slots<T, K = u32> {
 #[repr(align(64))]
 struct Group<T>([OnceLock<T>; GROUP]);
 
-/// What indexes [`Slots`]: a mount id or label (`u32`), a series index
+/// What indexes [`Chunked`]: a mount id or label (`u32`), a series index
 /// (`usize`).
 pub(crate) trait Key: Copy {
     fn position(self) -> usize;
@@ -68,7 +68,7 @@ impl Key for usize {
     }
 }
 
-impl<T, K> Default for Slots<T, K> {
+impl<T, K> Default for Chunked<T, K> {
     fn default() -> Self {
         Self {
             chunks: [const { OnceLock::new() }; CHUNKS],
@@ -77,9 +77,9 @@ impl<T, K> Default for Slots<T, K> {
     }
 }
 
-impl<T, K> std::fmt::Debug for Slots<T, K> {
+impl<T, K> std::fmt::Debug for Chunked<T, K> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Slots").finish_non_exhaustive()
+        f.debug_struct("Chunked").finish_non_exhaustive()
     }
 }
 
@@ -98,7 +98,7 @@ fn first_of(chunk: usize) -> usize {
     ((1 << chunk) - 1) * GROUP
 }
 
-impl<T, K: Key> Slots<T, K> {
+impl<T, K: Key> Chunked<T, K> {
     #[inline]
     pub(crate) fn get(&self, key: K) -> Option<&T> {
         let (chunk, group, cell) = locate(key.position());
@@ -157,25 +157,25 @@ mod tests {
 
     #[test]
     fn values_are_made_once_and_found_again() {
-        let slots = Slots::<_, u32>::default();
-        assert_eq!(slots.get(5), None);
-        assert_eq!(*slots.get_or_init(5, || 50), 50);
-        assert_eq!(*slots.get_or_init(5, || 51), 50);
-        assert_eq!(slots.get(5), Some(&50));
-        assert_eq!(slots.get(4), None);
-        assert_eq!(*slots.get_or_init(1000, || 7), 7);
+        let chunked = Chunked::<_, u32>::default();
+        assert_eq!(chunked.get(5), None);
+        assert_eq!(*chunked.get_or_init(5, || 50), 50);
+        assert_eq!(*chunked.get_or_init(5, || 51), 50);
+        assert_eq!(chunked.get(5), Some(&50));
+        assert_eq!(chunked.get(4), None);
+        assert_eq!(*chunked.get_or_init(1000, || 7), 7);
     }
 
     #[test]
     fn iteration_yields_the_values_made_in_key_order() {
-        let slots = Slots::<_, usize>::default();
-        assert_eq!(slots.iter().count(), 0);
+        let chunked = Chunked::<_, usize>::default();
+        assert_eq!(chunked.iter().count(), 0);
         for key in [1000, 0, 6, 5, 7] {
-            slots.get_or_init(key, || key * 10);
+            chunked.get_or_init(key, || key * 10);
         }
-        let made: Vec<(usize, usize)> = slots.iter().map(|(key, &value)| (key, value)).collect();
+        let made: Vec<(usize, usize)> = chunked.iter().map(|(key, &value)| (key, value)).collect();
         assert_eq!(made, [(0, 0), (5, 50), (6, 60), (7, 70), (1000, 10_000)]);
-        assert_eq!(slots.get(usize::MAX), None);
-        assert_eq!(slots.get(1001), None);
+        assert_eq!(chunked.get(usize::MAX), None);
+        assert_eq!(chunked.get(1001), None);
     }
 }

@@ -10,8 +10,8 @@ use prometheus_client::encoding::{EncodeMetric, MetricEncoder};
 use prometheus_client::metrics::family::MetricConstructor;
 use prometheus_client::metrics::{MetricType, TypedMetric};
 
+use crate::chunked::Chunked;
 use crate::closed::ClosedLabelSet;
-use crate::slots::Slots;
 
 /// A metric family whose label set is closed: it never holds more than
 /// [`max_series`](ClosedFamily::max_series) series.
@@ -87,7 +87,7 @@ pub struct ClosedFamily<L: ClosedLabelSet, M, C = fn() -> M> {
 
 struct Inner<M, C> {
     /// The metric of each label set used so far, at the set's index.
-    cells: Slots<M, usize>,
+    cells: Chunked<M, usize>,
     constructor: C,
 }
 
@@ -130,7 +130,7 @@ impl<L: ClosedLabelSet, M, C> ClosedFamily<L, M, C> {
     pub fn new_with_constructor(constructor: C) -> Self {
         Self {
             inner: Arc::new(Inner {
-                cells: Slots::default(),
+                cells: Chunked::default(),
                 constructor,
             }),
             labels: PhantomData,

@@ -19,12 +19,12 @@ use actix_web::dev::{
 use actix_web::guard::Guard;
 use actix_web::{Error, FromRequest, HttpResponse, Responder};
 
-use crate::claim;
+use crate::http::claim;
+use crate::http::stamp::{MountOf, Stamp, Within};
 use crate::inventory::RouteInfo;
-use crate::stamp::{MountOf, Stamp, Within};
 
 /// A route with a registered call site, from [`get!`](crate::get),
-/// [`post!`](crate::post), ... or [`route!`](crate::route): actix-web's
+/// [`post!`](crate::post), ... or [`route!`](macro@crate::route): actix-web's
 /// [`Route`](actix_web::Route) until its handler is set. [`to`](Self::to)
 /// returns the actix-web `Route`, for `Scope::route`, `App::route`,
 /// `ServiceConfig::route` and `Resource::route`.

@@ -13,6 +13,7 @@ use crate::labels::HttpMethod;
 use crate::route::Route;
 
 mod checks;
+pub(crate) mod family;
 mod layout;
 
 pub use self::checks::{check_budget, check_static_field};

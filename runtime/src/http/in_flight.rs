@@ -1,0 +1,138 @@
+//! [`InFlight`]: one request from [`HttpMetrics`](crate::HttpMetrics)'
+//! `call` to the last byte of its response, as a state machine whose phases
+//! say how it is counted if it ends there.
+
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use crate::http::claim::{self, Claim};
+use crate::http::shared::{Shared, Target};
+use crate::labels::{CLIENT_CLOSED_REQUEST, HttpMethod};
+
+/// The status a request that failed without a response of its own is
+/// counted with: a panicking handler, a body that yields an error.
+pub(crate) const SERVER_ERROR: u16 = 500;
+
+/// Where a request is in its life.
+#[derive(Debug, Clone, Copy)]
+enum Phase {
+    /// Waiting for the response head, between two polls; what the routing
+    /// said so far. Dropped here: the client went away (`499`).
+    Routing(Claim),
+    /// The inner future is being polled. Still here when dropped: the poll
+    /// panicked, and the runtime dropped the request after catching it
+    /// (`500`).
+    Polling(Claim),
+    /// The response head is out, the body not polled yet. Dropped here: a
+    /// body nobody reads (a `HEAD` response), counted with its status.
+    Responded { target: Target, status: u16 },
+    /// The server began sending the body. Dropped here: the client went
+    /// away half way (`499`).
+    Streaming { target: Target, status: u16 },
+    /// Counted.
+    Recorded,
+}
+
+/// One request between its call and its end. Dropping it before it was
+/// counted (the client went away, or a handler panicked) still counts it.
+#[derive(Debug)]
+pub(crate) struct InFlight {
+    #[allow(
+        clippy::redundant_allocation,
+        reason = "see `HttpMetricsService::shared`"
+    )]
+    shared: Rc<Arc<Shared>>,
+    start: Instant,
+    method: HttpMethod,
+    phase: Phase,
+}
+
+impl InFlight {
+    /// A request that has just arrived: counts it as active.
+    #[allow(clippy::redundant_allocation, reason = "see `InFlight::shared`")]
+    pub(crate) fn new(shared: &Rc<Arc<Shared>>, method: HttpMethod, start: Instant) -> Self {
+        shared.active[method.index()].fetch_add(1, Ordering::Relaxed);
+        Self {
+            shared: Rc::clone(shared),
+            start,
+            method,
+            phase: Phase::Routing(Claim::None),
+        }
+    }
+
+    /// What the routing has said about the request so far.
+    pub(crate) fn claim(&self) -> Claim {
+        match self.phase {
+            Phase::Routing(claim) | Phase::Polling(claim) => claim,
+            Phase::Responded { .. } | Phase::Streaming { .. } | Phase::Recorded => Claim::None,
+        }
+    }
+
+    /// Runs `f` (the inner `call`, or a poll of the inner future) inside a
+    /// [`watch`](claim::watch), keeping what a stamp claims in there.
+    pub(crate) fn route<R>(&mut self, f: impl FnOnce() -> R) -> R {
+        let known = self.claim();
+        self.phase = Phase::Polling(known);
+        let (output, claim) = claim::watch(known, f);
+        self.phase = Phase::Routing(claim);
+        output
+    }
+
+    /// The response head is ready, to be counted under `target`.
+    pub(crate) fn respond(&mut self, target: Target, status: u16) {
+        self.phase = Phase::Responded { target, status };
+    }
+
+    /// The server is sending the body.
+    pub(crate) fn body_polled(&mut self) {
+        if let Phase::Responded { target, status } = self.phase {
+            self.phase = Phase::Streaming { target, status };
+        }
+    }
+
+    /// The response is complete: count it with its status.
+    pub(crate) fn finish(&mut self) {
+        if let Phase::Responded { target, status } | Phase::Streaming { target, status } =
+            self.phase
+        {
+            self.record(target, status);
+        }
+    }
+
+    /// The response body failed: count it as a server error.
+    pub(crate) fn fail(&mut self) {
+        if let Phase::Responded { target, .. } | Phase::Streaming { target, .. } = self.phase {
+            self.record(target, SERVER_ERROR);
+        }
+    }
+
+    /// Counts the request now, under `target` with `status`.
+    pub(crate) fn record(&mut self, target: Target, status: u16) {
+        // u64 nanoseconds last 584 years.
+        let nanos = u64::try_from(self.start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.shared.record(target, self.method, status, nanos);
+        self.phase = Phase::Recorded;
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let ending = match self.phase {
+            Phase::Routing(claim) if !std::thread::panicking() => {
+                Some((Target::of_claim(claim), CLIENT_CLOSED_REQUEST))
+            }
+            Phase::Routing(claim) | Phase::Polling(claim) => {
+                Some((Target::of_claim(claim), SERVER_ERROR))
+            }
+            Phase::Responded { target, status } => Some((target, status)),
+            Phase::Streaming { target, .. } => Some((target, CLIENT_CLOSED_REQUEST)),
+            Phase::Recorded => None,
+        };
+        if let Some((target, status)) = ending {
+            self.record(target, status);
+        }
+        self.shared.active[self.method.index()].fetch_sub(1, Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,138 @@
+//! The middleware itself: [`HttpMetrics`]' `Transform`, the service it
+//! wraps around an app (one per worker) and the future of each request.
+
+use std::future::{Future, Ready, ready};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use actix_web::body::{BodySize, MessageBody};
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::http::StatusCode;
+
+use crate::http::HttpMetrics;
+use crate::http::body::MeteredBody;
+use crate::http::claim::{self, Claim};
+use crate::http::in_flight::InFlight;
+use crate::http::shared::{Shared, Target};
+use crate::labels::HttpMethod;
+
+impl<S, B> Transform<S, ServiceRequest> for HttpMetrics
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    type Response = ServiceResponse<MeteredBody<B>>;
+    type Error = actix_web::Error;
+    type Transform = HttpMetricsService<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(HttpMetricsService {
+            service,
+            shared: Rc::new(self.shared.clone()),
+        }))
+    }
+}
+
+/// The service [`HttpMetrics`] wraps around an app; one per worker.
+#[derive(Debug)]
+pub struct HttpMetricsService<S> {
+    service: S,
+    /// `Rc` so that a request's future holds the shared state without
+    /// touching the `Arc`'s count, which every worker would contend on.
+    #[allow(
+        clippy::redundant_allocation,
+        reason = "the Rc is per worker; cloning it is not atomic"
+    )]
+    shared: Rc<Arc<Shared>>,
+}
+
+impl<S, B> Service<ServiceRequest> for HttpMetricsService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    type Response = ServiceResponse<MeteredBody<B>>;
+    type Error = actix_web::Error;
+    type Future = HttpMetricsFuture<S::Future>;
+
+    actix_web::dev::forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        let start = Instant::now();
+        let method = HttpMethod::from_method(req.method());
+        let mut in_flight = InFlight::new(&self.shared, method, start);
+        // actix-web routes synchronously: the stamp claims the request now,
+        // unless a middleware in between defers its inner call to a poll.
+        let inner = in_flight.route(|| self.service.call(req));
+        HttpMetricsFuture {
+            inner,
+            in_flight: Some(in_flight),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`HttpMetricsService`]: the response head, with the
+    /// body wrapped in a [`MeteredBody`].
+    #[derive(Debug)]
+    pub struct HttpMetricsFuture<F> {
+        #[pin]
+        inner: F,
+        in_flight: Option<InFlight>,
+    }
+}
+
+impl<F, B> Future for HttpMetricsFuture<F>
+where
+    F: Future<Output = Result<ServiceResponse<B>, actix_web::Error>>,
+    B: MessageBody,
+{
+    type Output = Result<ServiceResponse<MeteredBody<B>>, actix_web::Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let in_flight = this.in_flight.as_mut().expect("polled after completion");
+        let Poll::Ready(output) = in_flight.route(|| this.inner.poll(cx)) else {
+            return Poll::Pending;
+        };
+        let claim = in_flight.claim();
+        match output {
+            Ok(res) => {
+                let target = match claim {
+                    Claim::Mount(id) => Target::Mount(id),
+                    // A registered route at this path refused the request:
+                    // a default service answers it (`404`, unless a custom
+                    // one says otherwise), or a resource that is not
+                    // registered took it (a route not yet converted).
+                    Claim::Refused if res.status() == StatusCode::NOT_FOUND => Target::Unmatched,
+                    Claim::Refused | Claim::None => {
+                        if claim::unclaimed_resource_matched(res.request()) {
+                            Target::Unregistered
+                        } else {
+                            Target::Unmatched
+                        }
+                    }
+                };
+                let mut in_flight = this.in_flight.take().expect("present until ready");
+                in_flight.respond(target, res.status().as_u16());
+                Poll::Ready(Ok(res.map_body(|_, body| {
+                    if matches!(body.size(), BodySize::None | BodySize::Sized(0)) {
+                        // The server sends no body: the head completes it.
+                        in_flight.finish();
+                    }
+                    MeteredBody::new(body, in_flight)
+                })))
+            }
+            Err(err) => {
+                let status = err.as_response_error().status_code().as_u16();
+                in_flight.record(Target::of_claim(claim), status);
+                Poll::Ready(Err(err))
+            }
+        }
+    }
+}
