@@ -229,7 +229,7 @@ pub fn run(
         requests: options.requests,
         route_labels,
         naive,
-        max_series: metrics.max_series(),
+        max_series: metrics.max_samples(),
     })
 }
 
@@ -423,7 +423,7 @@ impl fmt::Display for Report {
             .all(|c| c.series == warm.series);
         write!(
             f,
-            "route-labels: {} series {} (bound: max_series() = {}), /metrics {}, RSS {} in its phase.",
+            "route-labels: {} series {} (bound: max_samples() = {}), /metrics {}, RSS {} in its phase.",
             Count(bounded.last().series),
             if flat {
                 "at every checkpoint after the first requests"

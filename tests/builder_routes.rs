@@ -543,7 +543,7 @@ fn a_route_not_yet_converted_is_unregistered_beside_converted_ones() {
     });
 }
 
-/// `max_series()` read once the app is built bounds what a scrape exposes,
+/// `max_samples()` read once the app is built bounds what a scrape exposes,
 /// and traffic to every route, with every status the app can produce and
 /// methods nobody routes, does not move it. Catches: a bound computed from
 /// the declared routes only (the second mount of `moderation` missing), or
@@ -551,7 +551,7 @@ fn a_route_not_yet_converted_is_unregistered_beside_converted_ones() {
 #[actix_web::test]
 async fn max_series_bounds_the_scrape_and_does_not_move_with_traffic() {
     let (app, metrics) = setup().await;
-    let bound = metrics.max_series();
+    let bound = metrics.max_samples();
 
     let methods = [
         "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "CONNECT", "PROPFIND",
@@ -588,7 +588,7 @@ async fn max_series_bounds_the_scrape_and_does_not_move_with_traffic() {
         exposed <= bound,
         "{exposed} samples exposed, above the bound {bound}"
     );
-    assert_eq!(metrics.max_series(), bound, "traffic moved the bound");
+    assert_eq!(metrics.max_samples(), bound, "traffic moved the bound");
     assert!(
         counts(&samples)
             .keys()
@@ -603,7 +603,7 @@ const SOURCE: &str = include_str!("builder_routes.rs");
 /// `route_labels::routes()` lists every builder call of this file, each at
 /// its line and column, with its methods and, for `resource!` only, its
 /// template. Catches: a macro call missing from the inventory (its routes
-/// would have no series in `max_series()`), a call site recorded at the
+/// would have no samples in `max_samples()`), a call site recorded at the
 /// wrong place, a method macro that claims a template.
 #[test]
 fn the_inventory_lists_every_builder_call_site() {

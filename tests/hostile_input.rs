@@ -274,7 +274,7 @@ fn a_flood_of_hostile_requests_changes_counts_only() {
     let scrapes = ("GET".into(), "unregistered".into(), "200".into());
     assert_eq!(counts(&after)[&scrapes] - counts(&before)[&scrapes], 1.0);
     assert_histograms_consistent(&after);
-    assert!(after.len() as u64 <= metrics.max_series());
+    assert!(after.len() as u64 <= metrics.max_samples());
     for marker in [
         "evil", "scanner", "passwd", "SEARCH", "PROPFIND", "%FF", "\u{fffd}",
     ] {

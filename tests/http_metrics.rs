@@ -373,7 +373,7 @@ async fn a_flood_of_unique_paths_and_methods_adds_no_series() {
     assert_eq!(requests(&before), requests(&after));
     // Exactly once each: the flood, and the scrape that took `before`.
     assert_eq!(total(&after), total(&before) + f64::from(sent) + 1.0);
-    assert!(after.len() as u64 <= metrics.max_series());
+    assert!(after.len() as u64 <= metrics.max_samples());
     for route in route_values(&after) {
         assert!(
             ["/v1/users/{id}", "/", "unmatched", "unregistered"].contains(&route.as_str()),
@@ -512,9 +512,9 @@ async fn max_series_bounds_the_exposition_under_every_kind_of_traffic() {
         .filter(|s| s.name.starts_with("http_server_"))
         .count() as u64;
     assert!(
-        http_samples <= metrics.max_series(),
+        http_samples <= metrics.max_samples(),
         "{http_samples} > {}",
-        metrics.max_series()
+        metrics.max_samples()
     );
 }
 
@@ -529,7 +529,7 @@ async fn twice() -> HttpResponse {
 async fn max_series_is_known_once_the_app_is_built() {
     let mut registry = Registry::default();
     let metrics = HttpMetrics::new(&mut registry).unwrap();
-    let before_build = metrics.max_series();
+    let before_build = metrics.max_samples();
     let app = init_service(
         App::new()
             .service(web::scope("/a").service(twice))
@@ -537,7 +537,7 @@ async fn max_series_is_known_once_the_app_is_built() {
             .wrap(metrics.clone()),
     )
     .await;
-    let at_start = metrics.max_series();
+    let at_start = metrics.max_samples();
     assert!(
         at_start > before_build,
         "the second mount of `twice` counts"
@@ -545,7 +545,7 @@ async fn max_series_is_known_once_the_app_is_built() {
     assert_eq!(send(&app, "GET", "/a/twice").await, 200);
     assert_eq!(send(&app, "GET", "/b/twice").await, 200);
     assert_eq!(
-        metrics.max_series(),
+        metrics.max_samples(),
         at_start,
         "traffic revealed no new mount"
     );

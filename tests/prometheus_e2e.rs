@@ -6,7 +6,7 @@
 //!
 //! The end-to-end harness starts an app on a loopback port, and Prometheus on
 //! another, scraping the app every second with `sample_limit` set to what the
-//! app advertises: `HttpMetrics::max_series()` plus the registry's other
+//! app advertises: `HttpMetrics::max_samples()` plus the registry's other
 //! samples. It sends known traffic, then a flood of unique paths, query
 //! strings and made-up method tokens in three parts, waiting after each part
 //! for a scrape that saw all of it. It then asks Prometheus' HTTP API what it
@@ -266,11 +266,11 @@ fn exposition_samples(registry: &Registry) -> Vec<common::Sample> {
 /// the registry's other samples. The naive app is given the same limit, as it
 /// would be in production.
 ///
-/// `max_series()` counts a handler mounted under several scopes once per
+/// `max_samples()` counts a handler mounted under several scopes once per
 /// mount only after each mount served a request, so it is read after the
 /// warm-up (the known traffic reaches every mount but `/never`).
 fn sample_limit(server: &Server) -> u64 {
-    server.metrics.max_series() + server.other_samples
+    server.metrics.max_samples() + server.other_samples
 }
 
 // ---------------------------------------------------------------------------

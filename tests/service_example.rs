@@ -4,7 +4,7 @@
 //! failures, methods the routes do not accept, gzip. Every count of the
 //! request histogram must be what that traffic implies, the app's own
 //! `app_events_total` must carry the same route values as `http_route`, and
-//! no scrape may expose more samples than `max_series()` said at start-up.
+//! no scrape may expose more samples than `max_samples()` said at start-up.
 
 mod common;
 mod live;
@@ -202,7 +202,7 @@ fn events(samples: &[Sample]) -> BTreeMap<(String, String), f64> {
         .collect()
 }
 
-/// The samples `HttpMetrics` exposes: what `max_series()` bounds.
+/// The samples `HttpMetrics` exposes: what `max_samples()` bounds.
 fn http_samples(samples: &[Sample]) -> usize {
     samples
         .iter()
@@ -383,11 +383,11 @@ async fn app_events_carry_the_route_values_of_http_route() {
 }
 
 #[actix_web::test]
-async fn no_scrape_exposes_more_samples_than_max_series() {
+async fn no_scrape_exposes_more_samples_than_max_samples() {
     let setup = Setup::new();
     let app = setup.service().await;
     // Known once the app is built, before any request.
-    let bound = setup.metrics.max_series();
+    let bound = setup.metrics.max_samples();
     let event_bound = setup.events.max_series();
 
     for call in traffic().iter().chain(&traffic()) {
@@ -395,7 +395,7 @@ async fn no_scrape_exposes_more_samples_than_max_series() {
         let samples = scrape(&app).await;
         assert!(
             http_samples(&samples) as u64 <= bound,
-            "after {}: {} samples, max_series() said {bound}",
+            "after {}: {} samples, max_samples() said {bound}",
             call.describe(),
             http_samples(&samples)
         );
@@ -407,7 +407,7 @@ async fn no_scrape_exposes_more_samples_than_max_series() {
         );
     }
     assert_eq!(
-        setup.metrics.max_series(),
+        setup.metrics.max_samples(),
         bound,
         "traffic does not move the bound"
     );
@@ -479,7 +479,7 @@ fn a_real_server_counts_concurrent_clients_exactly() {
     let live = Live::start(server.addrs()[0], server.run());
     // Every worker has built the app once a request is answered.
     live.scrape();
-    let bound = setup.metrics.max_series();
+    let bound = setup.metrics.max_samples();
 
     let calls = traffic();
     let wrong: Vec<String> = std::thread::scope(|threads| {
@@ -547,7 +547,7 @@ fn a_real_server_counts_concurrent_clients_exactly() {
     );
     assert!(
         http_samples(&final_samples) as u64 <= bound,
-        "{} samples, max_series() said {bound}",
+        "{} samples, max_samples() said {bound}",
         http_samples(&final_samples)
     );
     assert!(event_series(&final_samples) <= setup.events.max_series());

@@ -66,9 +66,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "  curl -s localhost:8082/metrics | grep -E 'request_duration_seconds_count|app_events'"
     );
     println!(
-        "the HTTP metrics expose at most {} samples per scrape (max_series), app_events_total at \
+        "the HTTP metrics expose at most {} samples per scrape (max_samples), app_events_total at \
          most {} series",
-        metrics.max_series(),
+        metrics.max_samples(),
         events.max_series(),
     );
 

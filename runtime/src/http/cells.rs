@@ -2,8 +2,15 @@
 //!
 //! A [`Row`] holds the request durations of one (route, method) pair: a fixed
 //! number of status code slots, each claimed by the first request with its
-//! code, and one overflow slot. Finding a slot is a scan of a few `u16`s; an
-//! observation is two `fetch_add`s. Nothing allocates, locks or hashes.
+//! code (a compare-exchange from 0), and one overflow slot. Finding a slot is
+//! a scan of a few `u16`s; an observation is two `fetch_add`s. Nothing
+//! allocates, locks or hashes.
+//!
+//! Every access is `Relaxed`. The histograms are allocated with the row,
+//! before any other thread can reach it, and a slot's code goes from 0 to its
+//! code once and never changes again: a claim publishes no data, so it needs
+//! no ordering, and a scrape that reads a count a moment stale reads a value
+//! a scrape a moment earlier could have read.
 
 use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 
@@ -160,9 +167,7 @@ impl Row {
                 return slot;
             }
             if current == 0 {
-                // Release: a scrape that sees the code (Acquire) also sees
-                // that the slot's histogram belongs to it.
-                match claimed.compare_exchange(0, code, Ordering::Release, Ordering::Relaxed) {
+                match claimed.compare_exchange(0, code, Ordering::Relaxed, Ordering::Relaxed) {
                     Ok(_) => return slot,
                     Err(winner) if winner == code => return slot,
                     Err(_) => {}
@@ -175,7 +180,7 @@ impl Row {
     /// Every slot that has seen a request, with its label.
     pub(crate) fn snapshots(&self) -> impl Iterator<Item = (Status, Snapshot)> + '_ {
         let claimed = self.codes.iter().enumerate().filter_map(|(slot, code)| {
-            match code.load(Ordering::Acquire) {
+            match code.load(Ordering::Relaxed) {
                 0 => None,
                 code => Some((Status::Code(code), self.histograms[slot].snapshot())),
             }

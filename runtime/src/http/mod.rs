@@ -284,13 +284,32 @@ impl HttpMetrics {
     /// ```
     /// let mut registry = prometheus_client::registry::Registry::default();
     /// let metrics = route_labels::HttpMetrics::new(&mut registry)?;
-    /// let before = metrics.max_series();
+    /// let before = metrics.max_samples();
     /// // ... any amount of traffic later, the bound holds:
     /// assert!(before > 0);
     /// # Ok::<(), route_labels::BuildError>(())
     /// ```
     #[must_use]
+    pub fn max_samples(&self) -> u64 {
+        self.shared.max_samples()
+    }
+
+    /// The old name of [`max_samples`](HttpMetrics::max_samples): it counts
+    /// samples (lines of the exposition), where
+    /// [`ClosedFamily::max_series`](crate::ClosedFamily::max_series) counts
+    /// series (label sets).
+    ///
+    /// ```
+    /// # let mut registry = prometheus_client::registry::Registry::default();
+    /// # let metrics = route_labels::HttpMetrics::new(&mut registry)?;
+    /// #[allow(deprecated)]
+    /// let bound = metrics.max_series();
+    /// assert_eq!(bound, metrics.max_samples());
+    /// # Ok::<(), route_labels::BuildError>(())
+    /// ```
+    #[must_use]
+    #[deprecated(note = "renamed `max_samples`: it counts samples, not series")]
     pub fn max_series(&self) -> u64 {
-        self.shared.max_series()
+        self.max_samples()
     }
 }

@@ -113,7 +113,7 @@ impl Shared {
         row.observe(&self.bounds, code, nanos);
     }
 
-    pub(crate) fn max_series(&self) -> u64 {
+    pub(crate) fn max_samples(&self) -> u64 {
         let per_series = self.bounds.len() as u64 + 2;
         let per_row = (self.status_slots as u64 + 1) * per_series;
         let (route_rows, info_series) = routes().fold((0, 0), |(rows, info), route| {
