@@ -1,13 +1,16 @@
-//! [`MetricsEndpoint`]: serves a registry to Prometheus.
+//! [`MetricsEndpoint`]: serves a registry to Prometheus, in the text format
+//! the scraper's `Accept` header prefers.
 
+use std::fmt;
 use std::sync::Arc;
 
 use actix_web::dev::{AppService, HttpServiceFactory};
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::{self, Accept, Header as _, HeaderValue, Quality, QualityItem};
+use actix_web::mime::{self, Mime};
 use actix_web::{HttpRequest, HttpResponse, web};
 use prometheus_client::registry::Registry;
 
-/// The `Content-Type` of the `OpenMetrics` text format, the default.
+/// The `Content-Type` of the `OpenMetrics` text format 1.0.0, the default.
 ///
 /// ```
 /// assert!(route_labels::OPENMETRICS_CONTENT_TYPE.starts_with("application/openmetrics-text"));
@@ -16,7 +19,7 @@ pub const OPENMETRICS_CONTENT_TYPE: &str =
     "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 /// The `Content-Type` of the Prometheus text format 0.0.4, served when the
-/// scraper's `Accept` header asks only for `text/plain`.
+/// scraper's `Accept` header prefers it to `OpenMetrics`.
 ///
 /// ```
 /// assert!(route_labels::PROMETHEUS_TEXT_CONTENT_TYPE.starts_with("text/plain"));
@@ -26,8 +29,26 @@ pub const PROMETHEUS_TEXT_CONTENT_TYPE: &str =
 
 /// A `GET` resource that encodes a [`Registry`] at a path of your choice.
 ///
-/// `OpenMetrics` text by default; Prometheus text 0.0.4 when the `Accept`
-/// header names `text/plain` and neither `OpenMetrics` nor a wildcard.
+/// The `Accept` header picks the format, q-values honoured: of `OpenMetrics`
+/// text 1.0.0 ([`OPENMETRICS_CONTENT_TYPE`]) and Prometheus text 0.0.4
+/// ([`PROMETHEUS_TEXT_CONTENT_TYPE`]), the one with the highest q; on a tie,
+/// the one named more specifically (`text/plain` over `text/*` over `*/*`),
+/// then `OpenMetrics`.
+///
+/// - `application/openmetrics-text` names `OpenMetrics` with no `version`
+///   or with `version=1.0.0` or `0.0.1` (Prometheus asks for both); with any
+///   other version it names neither format.
+/// - `text/plain` names Prometheus text with no `version` or with
+///   `version=0.0.4`.
+/// - Other parameters (`charset`, `escaping`) are ignored.
+/// - `q=0` makes a format unacceptable, as RFC 9110 says: of the ranges
+///   naming a format, the most specific one sets its q, so
+///   `application/openmetrics-text;q=0, */*` gets Prometheus text.
+///
+/// No `Accept` header, or one with no media range that parses, gets
+/// `OpenMetrics`. A header whose every range refuses both formats gets
+/// `406 Not Acceptable`, with a plain-text body that lists the two. Every
+/// response carries `Vary: Accept`.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -46,8 +67,20 @@ pub const PROMETHEUS_TEXT_CONTENT_TYPE: &str =
 ///
 /// let res = test::call_service(&app, test::TestRequest::get().uri("/metrics").to_request()).await;
 /// assert_eq!(res.headers().get("content-type").unwrap(), route_labels::OPENMETRICS_CONTENT_TYPE);
+/// assert_eq!(res.headers().get("vary").unwrap(), "Accept");
 /// let body = test::read_body(res).await;
 /// assert!(body.ends_with(b"# EOF\n"));
+///
+/// let req = test::TestRequest::get()
+///     .uri("/metrics")
+///     .insert_header(("accept", "text/plain;version=0.0.4;q=0.5, application/openmetrics-text;q=0.4"))
+///     .to_request();
+/// let res = test::call_service(&app, req).await;
+/// assert_eq!(res.headers().get("content-type").unwrap(), route_labels::PROMETHEUS_TEXT_CONTENT_TYPE);
+///
+/// let req = test::TestRequest::get().uri("/metrics").insert_header(("accept", "application/json"));
+/// let res = test::call_service(&app, req.to_request()).await;
+/// assert_eq!(res.status(), 406);
 /// # });
 /// ```
 #[derive(Debug, Clone)]
@@ -77,7 +110,7 @@ impl HttpServiceFactory for MetricsEndpoint {
         let registry = self.registry;
         let handler = move |req: HttpRequest| {
             let registry = Arc::clone(&registry);
-            async move { encode(&registry, &req) }
+            async move { respond(&registry, &req) }
         };
         web::resource(self.path)
             .route(web::get().to(handler))
@@ -85,69 +118,147 @@ impl HttpServiceFactory for MetricsEndpoint {
     }
 }
 
-fn encode(registry: &Registry, req: &HttpRequest) -> HttpResponse {
-    let prometheus_text = wants_prometheus_text(req.headers().get(header::ACCEPT));
-    let mut body = String::new();
-    let (result, content_type) = if prometheus_text {
-        (
-            prometheus_client::encoding::prometheus_text::encode(&mut body, registry),
-            PROMETHEUS_TEXT_CONTENT_TYPE,
-        )
-    } else {
-        (
-            prometheus_client::encoding::text::encode(&mut body, registry),
-            OPENMETRICS_CONTENT_TYPE,
-        )
+fn respond(registry: &Registry, req: &HttpRequest) -> HttpResponse {
+    // `Accept::parse` skips the ranges it cannot read, and fails only on a
+    // header that is not visible ASCII; `mime` reads a few strings that are
+    // no media range (`text/`, `*/plain`), skipped here. What is left is what
+    // the scraper said legibly; with nothing left, it said nothing: see
+    // `negotiate`.
+    let mut accept = Accept::parse(req).unwrap_or(Accept(Vec::new()));
+    accept.retain(|range| is_media_range(&range.item));
+    let mut response = match negotiate(&accept) {
+        Some(format) => {
+            let mut body = String::new();
+            if format.encode(&mut body, registry).is_ok() {
+                HttpResponse::Ok()
+                    .content_type(format.content_type())
+                    .body(body)
+            } else {
+                log::error!("route-labels: a metric failed to encode");
+                HttpResponse::InternalServerError().finish()
+            }
+        }
+        None => HttpResponse::NotAcceptable()
+            .content_type(mime::TEXT_PLAIN_UTF_8)
+            .body(format!(
+                "406 Not Acceptable: this endpoint serves\n{OPENMETRICS_CONTENT_TYPE}\n{PROMETHEUS_TEXT_CONTENT_TYPE}\n"
+            )),
     };
-    if result.is_ok() {
-        HttpResponse::Ok().content_type(content_type).body(body)
-    } else {
-        log::error!("route-labels: a metric failed to encode");
-        HttpResponse::InternalServerError().finish()
-    }
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept"));
+    response
 }
 
-/// Whether an `Accept` header asks only for `text/plain` (Prometheus before
-/// 2.5, and scrapers configured for the classic format).
-fn wants_prometheus_text(accept: Option<&HeaderValue>) -> bool {
-    let Some(accept) = accept.and_then(|v| v.to_str().ok()) else {
-        return false;
-    };
-    let mut plain = false;
-    for range in accept.split(',') {
-        let media = range
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        match media.as_str() {
-            "text/plain" => plain = true,
-            "application/openmetrics-text" | "*/*" | "application/*" => return false,
-            _ => {}
+/// Whether `range` is `*/*`, `type/*` or `type/subtype`, as RFC 9110 spells
+/// a media range.
+fn is_media_range(range: &Mime) -> bool {
+    let (type_, subtype) = (range.type_(), range.subtype());
+    !type_.as_str().is_empty()
+        && !subtype.as_str().is_empty()
+        && (type_ != mime::STAR || subtype == mime::STAR)
+}
+
+/// The representations the endpoint offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    OpenMetrics,
+    PrometheusText,
+}
+
+/// How a media range names a [`Format`]; later variants are more specific.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Naming {
+    /// `*/*`.
+    AnyType,
+    /// `text/*`, `application/*`.
+    AnySubtype,
+    /// `text/plain`, `application/openmetrics-text`.
+    Exact,
+    /// `text/plain;version=0.0.4`: among the ranges that name one format,
+    /// the one with a version is the most specific (RFC 9110 §12.5.1).
+    Versioned,
+}
+
+impl Format {
+    const ALL: [Self; 2] = [Self::OpenMetrics, Self::PrometheusText];
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Self::OpenMetrics => OPENMETRICS_CONTENT_TYPE,
+            Self::PrometheusText => PROMETHEUS_TEXT_CONTENT_TYPE,
         }
     }
-    plain
+
+    fn encode(self, body: &mut String, registry: &Registry) -> fmt::Result {
+        match self {
+            Self::OpenMetrics => prometheus_client::encoding::text::encode(body, registry),
+            Self::PrometheusText => {
+                prometheus_client::encoding::prometheus_text::encode(body, registry)
+            }
+        }
+    }
+
+    /// How `range`, a media range (see [`is_media_range`]), names this
+    /// format, or `None` if it does not.
+    fn named_by(self, range: &Mime) -> Option<Naming> {
+        let (type_, subtype, versions): (_, _, &[&str]) = match self {
+            Self::OpenMetrics => (mime::APPLICATION, "openmetrics-text", &["1.0.0", "0.0.1"]),
+            Self::PrometheusText => (mime::TEXT, "plain", &["0.0.4"]),
+        };
+        if range.type_() == mime::STAR {
+            return Some(Naming::AnyType);
+        }
+        if range.type_() != type_ {
+            return None;
+        }
+        if range.subtype() == mime::STAR {
+            return Some(Naming::AnySubtype);
+        }
+        if range.subtype() != subtype {
+            return None;
+        }
+        match range.get_param("version") {
+            None => Some(Naming::Exact),
+            Some(version) => versions
+                .contains(&version.as_str().trim_matches('"'))
+                .then_some(Naming::Versioned),
+        }
+    }
+
+    /// This format's q under `accept`: that of the most specific range that
+    /// names it, the highest if several are as specific; `None` if no range
+    /// names it.
+    fn quality(self, accept: &[QualityItem<Mime>]) -> Option<(Quality, Naming)> {
+        accept
+            .iter()
+            .filter_map(|range| Some((self.named_by(&range.item)?, range.quality)))
+            .max()
+            .map(|(naming, quality)| (quality, naming))
+    }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn plain(accept: &str) -> bool {
-        wants_prometheus_text(Some(&HeaderValue::from_str(accept).unwrap()))
+/// The format to serve for `accept`, or `None` if it refuses both.
+///
+/// An `Accept` with no range at all (no header, an empty one, or none that
+/// parses) gets `OpenMetrics`: RFC 9110 lets a server serve anything then,
+/// and `OpenMetrics` is what Prometheus asks for first. Treating an illegible
+/// header as absent is the lenient choice: a scraper with a broken header
+/// still gets metrics rather than an error it may not log.
+fn negotiate(accept: &[QualityItem<Mime>]) -> Option<Format> {
+    if accept.is_empty() {
+        return Some(Format::OpenMetrics);
     }
-
-    #[test]
-    fn openmetrics_unless_only_text_plain_is_acceptable() {
-        assert!(!wants_prometheus_text(None));
-        assert!(!plain("*/*"));
-        assert!(!plain(
-            "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
-        ));
-        assert!(plain("text/plain"));
-        assert!(plain("text/plain;version=0.0.4;q=1, text/html"));
-        assert!(!plain("text/plain, */*;q=0.1"));
-        assert!(!plain("application/json"));
-    }
+    Format::ALL
+        .into_iter()
+        .filter_map(|format| {
+            let (quality, naming) = format.quality(accept)?;
+            // Across formats a version does not count as more specific:
+            // `application/openmetrics-text, text/plain;version=0.0.4` is a
+            // tie between two exact types, which `OpenMetrics` wins.
+            let naming = naming.min(Naming::Exact);
+            (quality > Quality::ZERO).then_some((quality, naming, format))
+        })
+        .max_by_key(|&(quality, naming, format)| (quality, naming, format == Format::OpenMetrics))
+        .map(|(.., format)| format)
 }
