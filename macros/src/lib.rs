@@ -2,22 +2,20 @@
 //!
 //! Depend on `route-labels`, which re-exports them; the generated code names
 //! `::route_labels::__private` and nothing else.
+#![warn(clippy::pedantic)]
 
-mod args;
-mod ast;
 mod closed;
-mod expand;
-mod parse;
-mod resource;
-mod valid;
+mod common;
+mod register;
 
 use proc_macro::TokenStream;
+use syn::{DeriveInput, parse_macro_input};
 
 /// Records an actix-web handler's route template in the route-labels
 /// inventory. Documented in `route_labels::register`.
 #[proc_macro_attribute]
 pub fn register(args: TokenStream, input: TokenStream) -> TokenStream {
-    expand::register(args.into(), input.into()).into()
+    register::attribute(args.into(), input.into()).into()
 }
 
 /// Not public API: `route_labels::resource!` calls it with the runtime's
@@ -25,19 +23,21 @@ pub fn register(args: TokenStream, input: TokenStream) -> TokenStream {
 #[doc(hidden)]
 #[proc_macro]
 pub fn __resource(input: TokenStream) -> TokenStream {
-    resource::expand(input.into()).into()
+    register::resource(input.into()).into()
 }
 
 /// Implements `route_labels::ClosedLabelValue` for an enum whose variants
 /// carry no data. Documented in `route_labels::ClosedLabelValue`.
 #[proc_macro_derive(ClosedLabelValue, attributes(closed))]
 pub fn derive_closed_label_value(input: TokenStream) -> TokenStream {
-    closed::label_value(input.into()).into()
+    let input = parse_macro_input!(input as DeriveInput);
+    closed::label_value(&input).into()
 }
 
 /// Implements `route_labels::ClosedLabelSet` for a struct of closed label
 /// values. Documented in `route_labels::ClosedLabelSet`.
 #[proc_macro_derive(ClosedLabelSet, attributes(closed))]
 pub fn derive_closed_label_set(input: TokenStream) -> TokenStream {
-    closed::label_set(input.into()).into()
+    let input = parse_macro_input!(input as DeriveInput);
+    closed::label_set(&input).into()
 }

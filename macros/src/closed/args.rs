@@ -1,14 +1,17 @@
 //! The arguments of `#[closed(..)]` on the input of a derive.
 
 use proc_macro2::Span;
-use syn::parse::{Parse, ParseStream};
-use syn::{Expr, Path, Token};
+use syn::parse::ParseStream;
+use syn::{Attribute, Expr, Path, Token};
+
+use crate::common::{self, Errors};
 
 mod kw {
     syn::custom_keyword!(max_series);
 }
 
-/// `#[closed(crate = path, max_series = N)]`, both optional.
+/// `#[closed(crate = path, max_series = N)]`, both optional, over every
+/// `#[closed(..)]` of the item.
 #[derive(Default)]
 pub struct Args {
     /// Where generated code finds the runtime crate.
@@ -23,56 +26,36 @@ pub struct Budget {
     pub value: Expr,
 }
 
-impl Parse for Args {
-    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+impl Args {
+    /// The arguments of every `#[closed(..)]` in `attrs`, each given once
+    /// over all of them. What was read before an error is kept, so that the
+    /// fallback impl of a rejected derive still finds `crate = path`.
+    pub fn from_attrs(attrs: &[Attribute], errors: &mut Errors) -> Self {
         let mut args = Args::default();
-        while !input.is_empty() {
-            let lookahead = input.lookahead1();
-            if lookahead.peek(Token![crate]) {
-                crate::args::parse_crate(input, &mut args.krate)?;
-            } else if lookahead.peek(kw::max_series) {
-                let keyword: kw::max_series = input.parse()?;
-                input.parse::<Token![=]>()?;
-                let value: Expr = input.parse()?;
-                if args.max_series.is_some() {
-                    return Err(syn::Error::new_spanned(
-                        keyword,
-                        "duplicate `max_series` argument",
-                    ));
-                }
-                args.max_series = Some(Budget {
-                    span: keyword.span,
-                    value,
-                });
-            } else {
+        for attr in attrs.iter().filter(|attr| attr.path().is_ident("closed")) {
+            errors.take(attr.parse_args_with(|input: ParseStream<'_>| args.parse_more(input)));
+        }
+        args
+    }
+
+    fn parse_more(&mut self, input: ParseStream<'_>) -> syn::Result<()> {
+        common::parse_args(input, &mut self.krate, |input, lookahead| {
+            if !lookahead.peek(kw::max_series) {
                 return Err(lookahead.error());
             }
-            if !input.is_empty() {
-                input.parse::<Token![,]>()?;
-            }
-        }
-        Ok(args)
+            let keyword: kw::max_series = input.parse()?;
+            input.parse::<Token![=]>()?;
+            let value: Expr = input.parse()?;
+            let budget = Budget {
+                span: keyword.span,
+                value,
+            };
+            common::set_once(&mut self.max_series, budget, &keyword)
+        })
     }
-}
 
-impl Args {
-    /// Adds the arguments of another `#[closed(..)]` on the same item.
-    pub fn merge(&mut self, other: Args) -> syn::Result<()> {
-        if let Some(krate) = other.krate {
-            if self.krate.is_some() {
-                return Err(syn::Error::new_spanned(krate, "duplicate `crate` argument"));
-            }
-            self.krate = Some(krate);
-        }
-        if let Some(budget) = other.max_series {
-            if self.max_series.is_some() {
-                return Err(syn::Error::new(
-                    budget.span,
-                    "duplicate `max_series` argument",
-                ));
-            }
-            self.max_series = Some(budget);
-        }
-        Ok(())
+    /// Where generated code finds the runtime crate.
+    pub fn krate(&self) -> Path {
+        common::runtime_path(self.krate.as_ref())
     }
 }

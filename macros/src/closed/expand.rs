@@ -10,7 +10,7 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 
 use crate::closed::ast::{LabelField, LabelSet, LabelValue};
-use crate::closed::tokens_text;
+use crate::common::tokens_text;
 
 /// `impl ClosedLabelValue`: a variant's index is its position.
 pub fn label_value(value: &LabelValue<'_>) -> TokenStream {
@@ -208,12 +208,11 @@ fn checks(set: &LabelSet<'_>, bridges: &[TokenStream]) -> TokenStream {
     }
     let krate = &set.krate;
     let set_name = set.input.ident.unraw().to_string();
-    let budget = match &set.max_series {
-        Some(budget) => {
-            let attr = format!("#[closed(max_series = {})]", tokens_text(&budget.value));
-            quote!(::core::option::Option::Some(#attr))
-        }
-        None => quote!(::core::option::Option::None),
+    let budget = if let Some(budget) = &set.max_series {
+        let attr = format!("#[closed(max_series = {})]", tokens_text(&budget.value));
+        quote!(::core::option::Option::Some(#attr))
+    } else {
+        quote!(::core::option::Option::None)
     };
     let fields: Vec<String> = set
         .fields
@@ -325,21 +324,22 @@ impl Markers {
 
     fn definitions(&self, set: &LabelSet<'_>) -> TokenStream {
         let markers = set.fields.iter().map(|field| Self::marker(field.ident));
-        match &self.module {
-            Some(module) => quote! {
+        if let Some(module) = &self.module {
+            quote! {
                 mod #module {
                     #(
                         #[allow(non_camel_case_types)]
                         pub enum #markers {}
                     )*
                 }
-            },
-            None => quote! {
+            }
+        } else {
+            quote! {
                 #(
                     #[allow(non_camel_case_types)]
                     enum #markers {}
                 )*
-            },
+            }
         }
     }
 }

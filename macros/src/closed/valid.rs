@@ -4,7 +4,7 @@
 use syn::Fields;
 
 use crate::closed::ast::{LabelSet, LabelValue};
-use crate::closed::{Errors, tokens_text};
+use crate::common::{Errors, tokens_text};
 
 /// Every variant of the enum, with all errors combined.
 pub fn label_value(value: &LabelValue<'_>) -> syn::Result<()> {

@@ -5,7 +5,8 @@ use syn::parse::ParseStream;
 use syn::punctuated::Punctuated;
 use syn::{Attribute, Expr, ExprLit, ItemFn, Lit, LitStr, MetaNameValue, Token};
 
-use crate::ast::{AttrKind, Handler, METHOD_ATTRS, RouteAttr};
+use crate::common::{Errors, tokens_text};
+use crate::register::ast::{AttrKind, Handler, METHOD_ATTRS, RouteAttr};
 
 /// What `attr` is to actix-web, judged by the last segment of its path, so
 /// that `#[get]` and `#[actix_web::get]` are both found.
@@ -63,20 +64,12 @@ pub fn handler(item: ItemFn) -> syn::Result<Handler> {
         ));
     }
 
-    let mut routes = Vec::new();
-    let mut errors: Option<syn::Error> = None;
-    for (index, kind) in candidates {
-        match route_attr(&item.attrs[index], index, kind) {
-            Ok(route) => routes.push(route),
-            Err(err) => match &mut errors {
-                Some(errors) => errors.combine(err),
-                None => errors = Some(err),
-            },
-        }
-    }
-    if let Some(errors) = errors {
-        return Err(errors);
-    }
+    let mut errors = Errors::default();
+    let routes = candidates
+        .into_iter()
+        .filter_map(|(index, kind)| errors.take(route_attr(&item.attrs[index], index, kind)))
+        .collect();
+    errors.finish()?;
     Ok(Handler { item, routes })
 }
 
@@ -146,15 +139,4 @@ fn route_args(
     input.parse::<Token![,]>()?;
     let options = Punctuated::parse_terminated(input)?;
     Ok((path, options))
-}
-
-/// Tokens as a user would write them, for messages: `CONST_PATH`, `concat!("/a")`.
-fn tokens_text(tokens: &impl quote::ToTokens) -> String {
-    let text = tokens.to_token_stream().to_string();
-    // proc_macro2 separates every token; join the common cases back.
-    text.replace(" :: ", "::")
-        .replace(" !", "!")
-        .replace(" (", "(")
-        .replace("( ", "(")
-        .replace(" )", ")")
 }

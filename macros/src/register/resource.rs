@@ -6,7 +6,8 @@ use quote::quote;
 use syn::parse::{Parse, ParseStream};
 use syn::{Expr, ExprLit, Lit, LitStr, Path, Token};
 
-use crate::valid;
+use crate::common::tokens_text;
+use crate::register::valid;
 
 /// What `route_labels::resource!` passes on: the runtime's path, then the
 /// user's arguments.
@@ -34,7 +35,7 @@ impl Parse for Input {
                     &other,
                     format!(
                         "expected a string literal template, found `{}`; route-labels checks the template at compile time, so it must be written in the macro",
-                        quote!(#other)
+                        tokens_text(&other)
                     ),
                 ));
             }
@@ -49,13 +50,15 @@ impl Parse for Input {
     }
 }
 
-pub fn expand(input: TokenStream) -> TokenStream {
+/// `resource!`: the template checked, then a `web::resource` whose template
+/// is in the inventory.
+pub fn resource(input: TokenStream) -> TokenStream {
     match syn::parse2::<Input>(input).and_then(|input| {
         valid::template(&input.template)?;
         Ok(input)
     }) {
         Ok(Input { krate, template }) => {
-            let site = format!("resource!({})", quote!(#template));
+            let site = format!("resource!({})", tokens_text(&template));
             quote! {{
                 #[#krate::__private::linkme::distributed_slice(#krate::__private::ROUTES)]
                 #[linkme(crate = #krate::__private::linkme)]

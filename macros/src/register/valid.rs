@@ -5,36 +5,35 @@ use std::panic;
 use actix_router::ResourceDef;
 use syn::LitStr;
 
-use crate::ast::Handler;
+use crate::common::Errors;
+use crate::register::ast::Handler;
 
 /// Every template of `handler`, with all errors combined.
 pub fn handler(handler: &Handler) -> syn::Result<()> {
-    let mut errors: Option<syn::Error> = None;
+    let mut errors = Errors::default();
     for route in &handler.routes {
-        if let Err(err) = template(&route.path) {
-            match &mut errors {
-                Some(errors) => errors.combine(err),
-                None => errors = Some(err),
-            }
-        }
+        errors.take(template(&route.path));
     }
-    errors.map_or(Ok(()), Err)
+    errors.finish()
 }
+
+/// What a template cannot hold, and why.
+const REQUEST_DATA: [(char, &str); 2] = [
+    (
+        '?',
+        "a query string is request data, never part of a route label",
+    ),
+    ('#', "a fragment is never sent to the server"),
+];
 
 /// A template is a route label only if it is no request data (`?`, `#`) and
 /// actix-router's own parser accepts it.
 pub fn template(lit: &LitStr) -> syn::Result<()> {
     let value = lit.value();
-    if value.contains('?') {
+    if let Some((found, why)) = REQUEST_DATA.iter().find(|(c, _)| value.contains(*c)) {
         return Err(syn::Error::new_spanned(
             lit,
-            "route templates cannot contain `?`: a query string is request data, never part of a route label",
-        ));
-    }
-    if value.contains('#') {
-        return Err(syn::Error::new_spanned(
-            lit,
-            "route templates cannot contain `#`: a fragment is never sent to the server",
+            format!("route templates cannot contain `{found}`: {why}"),
         ));
     }
     actix_router_accepts(&value).map_err(|reason| {
