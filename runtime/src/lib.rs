@@ -394,6 +394,9 @@ pub mod __private {
     /// Not public API: the inventory.
     pub use crate::inventory::{ROUTES, RouteInfo};
 
+    /// Not public API: what a derive that failed names in its fallback impl.
+    pub use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue};
+
     /// Not public API: what `#[derive(ClosedLabelSet)]` names.
     pub use crate::closed::{
         ClosedField, ClosedFlatField, check_budget, check_static_field, product, static_product,

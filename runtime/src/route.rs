@@ -136,19 +136,27 @@ impl Route {
 }
 
 /// The request's route: the mount that serves it, or [`Route::UNMATCHED`] /
-/// [`Route::UNREGISTERED`]. Never fails. Exact inside
-/// [`HttpMetrics`](crate::HttpMetrics); without it, a default service may
-/// see `unregistered` for a method a scope's root refused.
+/// [`Route::UNREGISTERED`]. Never fails. Inside
+/// [`HttpMetrics`](crate::HttpMetrics) it reads what the request was counted
+/// under, at no cost; without it, it asks actix-web (`match_pattern()`, an
+/// allocation), and a default service may then see `unregistered` for a
+/// method a scope's root refused.
 impl FromRequest for Route {
     type Error = Infallible;
     type Future = Ready<Result<Self, Infallible>>;
 
     #[inline]
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let route = match (claim::current(), claim::claimed()) {
-            (Some(label), _) => Self::of_label(label),
-            (None, Claim::Refused) => Self::UNMATCHED,
-            (None, _) => Self::unclaimed(req),
+        let route = match claim::claimed() {
+            Claim::Mount(mount) => Self::of_label(mounts::label_of(mount)),
+            Claim::Refused => Self::UNMATCHED,
+            Claim::None => Self::unclaimed(req),
+            // No `HttpMetrics` around: ask actix-web (an allocation).
+            Claim::Unwatched => match req.match_pattern() {
+                Some(pattern) => mounts::label_of_template(&pattern)
+                    .map_or_else(|| Self::unclaimed(req), Self::of_label),
+                None => Self::UNMATCHED,
+            },
         };
         ready(Ok(route))
     }

@@ -20,7 +20,7 @@ use actix_web::guard::Guard;
 use actix_web::{Error, FromRequest, HttpResponse, Responder};
 
 use crate::http::claim;
-use crate::http::stamp::{MountOf, Stamp, Within};
+use crate::http::stamp::{MountOf, Stamp};
 use crate::inventory::RouteInfo;
 
 /// A route with a registered call site, from [`get!`](crate::get),
@@ -123,23 +123,20 @@ impl RouteBuilder {
             let handler = handler.clone();
             let mount = Rc::new(MountOf::new(info));
             ready(Ok::<_, ()>(fn_service(move |req: ServiceRequest| {
-                let label = mount.claim(req.request());
+                mount.claim(req.request());
                 let handler = handler.clone();
-                Within::new(
-                    async move {
-                        let (req, mut payload) = req.into_parts();
-                        let res = match Args::from_request(&req, &mut payload).await {
-                            Err(err) => HttpResponse::from_error(err),
-                            Ok(data) => handler
-                                .call(data)
-                                .await
-                                .respond_to(&req)
-                                .map_into_boxed_body(),
-                        };
-                        Ok::<_, Error>(ServiceResponse::new(req, res))
-                    },
-                    label,
-                )
+                async move {
+                    let (req, mut payload) = req.into_parts();
+                    let res = match Args::from_request(&req, &mut payload).await {
+                        Err(err) => HttpResponse::from_error(err),
+                        Ok(data) => handler
+                            .call(data)
+                            .await
+                            .respond_to(&req)
+                            .map_into_boxed_body(),
+                    };
+                    Ok::<_, Error>(ServiceResponse::new(req, res))
+                }
             })))
         });
         self.route.service(factory)

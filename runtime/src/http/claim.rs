@@ -1,21 +1,23 @@
-//! How a stamp tells the code around it which mount serves a request.
+//! How a stamp tells [`HttpMetrics`](crate::HttpMetrics) which mount serves
+//! a request.
 //!
-//! Two thread-local cells, each set and read within one synchronous call, so
-//! that nothing depends on what happens between two polls: actix-web runs a
+//! One thread-local cell, set and read within one synchronous call, so that
+//! nothing depends on what happens between two polls: actix-web runs a
 //! request's futures on one worker thread, and while one of them is being
 //! polled no other request's code runs on that thread.
 //!
-//! - [`watch`]: [`HttpMetrics`](crate::HttpMetrics) runs its inner `call`,
-//!   and every poll of the inner future, inside `watch`. A stamp called in
-//!   there (routing is synchronous, and a middleware that defers its inner
-//!   call makes it from one of those polls) writes its mount with
-//!   [`claim`], and `watch` hands it back. Whatever a middleware does after
-//!   the response (awaiting a session store, an error handler's future)
-//!   happens after the claim was read, and requests interleaved on the
-//!   worker each claim inside their own polls.
-//! - [`within`]: a stamp runs its inner `call` and polls inside `within`, so
-//!   code running for the request (the [`Route`](crate::Route) extractor)
-//!   reads the request's route with [`current`].
+//! `HttpMetrics` runs its inner `call`, and every poll of the inner future,
+//! inside [`watch`], which sets the cell to what is known of the request so
+//! far. A stamp called in there (routing is synchronous, and a middleware
+//! that defers its inner call makes it from one of those polls) writes its
+//! mount with [`claim`], and `watch` hands it back. Whatever a middleware
+//! does after the response (awaiting a session store, an error handler's
+//! future) happens after the claim was read, and requests interleaved on the
+//! worker each claim inside their own polls. Code that runs for the request
+//! inside a watch (the [`Route`](crate::Route) extractor, in a handler)
+//! reads the claim with [`claimed`]; outside any watch the cell says
+//! [`Claim::Unwatched`], and what it held for another request is not
+//! mistaken for this one's.
 
 use std::cell::Cell;
 
@@ -23,6 +25,8 @@ use std::cell::Cell;
 /// request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Claim {
+    /// No [`watch`] is running: nothing here is about the current request.
+    Unwatched,
     /// Nothing yet.
     None,
     /// The path of a registered route matched and its guards (its method)
@@ -37,28 +41,48 @@ pub(crate) enum Claim {
 
 thread_local! {
     /// The claim made inside the current [`watch`].
-    static CLAIM: Cell<Claim> = const { Cell::new(Claim::None) };
-    /// The label of the stamp whose `call` or poll is running.
-    static CURRENT: Cell<Option<u32>> = const { Cell::new(None) };
+    static CLAIM: Cell<Claim> = const { Cell::new(Claim::Unwatched) };
 }
 
 /// Runs `f`, returning what it returns and the claim made while it ran, or
-/// `known` if none was.
+/// `known` if none was. Watches nest (an `HttpMetrics` inside another sees
+/// the same claims); a panic in `f` leaves the cell as it found it.
 #[inline]
 pub(crate) fn watch<R>(known: Claim, f: impl FnOnce() -> R) -> (R, Claim) {
-    CLAIM.set(known);
+    /// Puts back the claim the enclosing watch had, or `Unwatched`, also when
+    /// `f` panics. An enclosing watch sees what this one learnt.
+    struct Leave(Claim);
+    impl Drop for Leave {
+        #[inline]
+        fn drop(&mut self) {
+            let outer = self.0;
+            CLAIM.with(|cell| {
+                if outer == Claim::Unwatched {
+                    cell.set(Claim::Unwatched);
+                } else if cell.get() == Claim::Unwatched {
+                    cell.set(outer);
+                }
+            });
+        }
+    }
+    let leave = Leave(CLAIM.replace(known));
     let output = f();
-    (output, CLAIM.get())
+    let claim = CLAIM.get();
+    drop(leave);
+    (output, claim)
 }
 
 /// Called by a stamp: its mount serves the request being watched.
 #[inline]
 pub(crate) fn claim(mount: u32) {
-    CLAIM.set(Claim::Mount(mount));
+    CLAIM.with(|cell| {
+        if cell.get() != Claim::Unwatched {
+            cell.set(Claim::Mount(mount));
+        }
+    });
 }
 
-/// The claim made so far in the current [`watch`]; outside one, what the
-/// last request on this thread left.
+/// The claim made so far in the current [`watch`]; `Unwatched` outside one.
 #[inline]
 pub(crate) fn claimed() -> Claim {
     CLAIM.get()
@@ -70,9 +94,11 @@ pub(crate) fn claimed() -> Claim {
 /// request after this, the route's guards refused it.
 #[inline]
 pub(crate) fn path_matched() {
-    if CLAIM.get() == Claim::None {
-        CLAIM.set(Claim::Refused);
-    }
+    CLAIM.with(|cell| {
+        if cell.get() == Claim::None {
+            cell.set(Claim::Refused);
+        }
+    });
 }
 
 /// Whether a request no stamp claimed reached a resource, from what the
@@ -84,25 +110,4 @@ pub(crate) fn path_matched() {
 /// claimed as [`Claim::Refused`] before this runs.
 pub(crate) fn unclaimed_resource_matched(req: &actix_web::HttpRequest) -> bool {
     req.match_info().unprocessed().is_empty() && req.match_pattern().is_some()
-}
-
-/// Runs `f` with `label` as the [`current`] route, then restores the
-/// previous one, also when `f` panics.
-#[inline]
-pub(crate) fn within<R>(label: u32, f: impl FnOnce() -> R) -> R {
-    struct Restore(Option<u32>);
-    impl Drop for Restore {
-        #[inline]
-        fn drop(&mut self) {
-            CURRENT.set(self.0);
-        }
-    }
-    let _restore = Restore(CURRENT.replace(Some(label)));
-    f()
-}
-
-/// The label of the stamp the current code runs within, if any.
-#[inline]
-pub(crate) fn current() -> Option<u32> {
-    CURRENT.get()
 }

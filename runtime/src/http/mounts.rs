@@ -25,13 +25,6 @@ pub(crate) struct Mount {
     pub(crate) label: u32,
 }
 
-/// What a stamp learns on its first request and keeps.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Resolved {
-    pub(crate) mount: u32,
-    pub(crate) label: u32,
-}
-
 #[derive(Default)]
 struct Table {
     mounts: Vec<Mount>,
@@ -85,6 +78,27 @@ fn templates() -> &'static Chunked<&'static str> {
     TEMPLATES.get_or_init(Chunked::default)
 }
 
+/// Labels by mount id, read without a lock.
+fn mount_labels() -> &'static Chunked<u32> {
+    static MOUNT_LABELS: OnceLock<Chunked<u32>> = OnceLock::new();
+    MOUNT_LABELS.get_or_init(Chunked::default)
+}
+
+/// The label of mount `id`, which [`intern`] returned; without a lock.
+pub(crate) fn label_of(mount: u32) -> u32 {
+    mount_labels()
+        .get(mount)
+        .copied()
+        .expect("a mount id comes from `intern`")
+}
+
+/// The label of `template`, if a mount has resolved to it.
+pub(crate) fn label_of_template(template: &str) -> Option<u32> {
+    (0..labels())
+        .map(|label| label as u32)
+        .find(|&label| template_of(label) == template)
+}
+
 /// The number of labels handed out so far.
 static LABELS: AtomicUsize = AtomicUsize::new(0);
 
@@ -94,18 +108,14 @@ static MOUNT_BOUND: AtomicUsize = AtomicUsize::new(0);
 /// The id of `route` mounted under `template`, interned on first use. The
 /// same handler mounted under two scopes gets two ids; every worker's stamp of
 /// one mount gets the same id.
-pub(crate) fn intern(route: &'static RouteInfo, template: &str) -> Resolved {
+pub(crate) fn intern(route: &'static RouteInfo, template: &str) -> u32 {
     let mut table = table();
-    if let Some((id, mount)) = table
+    if let Some(id) = table
         .mounts
         .iter()
-        .enumerate()
-        .find(|(_, m)| std::ptr::eq(m.route, route) && template_of(m.label) == template)
+        .position(|m| std::ptr::eq(m.route, route) && template_of(m.label) == template)
     {
-        return Resolved {
-            mount: id as u32,
-            label: mount.label,
-        };
+        return id as u32;
     }
     let label = if let Some(label) = table.templates.iter().position(|t| *t == template) {
         label as u32
@@ -120,6 +130,8 @@ pub(crate) fn intern(route: &'static RouteInfo, template: &str) -> Resolved {
         label
     };
     table.mounts.push(Mount { route, label });
+    let mount = u32::try_from(table.mounts.len() - 1).expect("fewer than 2^32 mounts");
+    mount_labels().get_or_init(mount, || label);
     let position = index_of(route);
     let resolved = table
         .mounts
@@ -128,10 +140,7 @@ pub(crate) fn intern(route: &'static RouteInfo, template: &str) -> Resolved {
         .count();
     Table::raise(&mut table.resolved, position, resolved);
     table.publish_bound();
-    Resolved {
-        mount: u32::try_from(table.mounts.len() - 1).expect("fewer than 2^32 mounts"),
-        label,
-    }
+    mount
 }
 
 /// The mount with id `id`, which [`intern`] returned.

@@ -110,7 +110,7 @@ where
                     // one says otherwise), or a resource that is not
                     // registered took it (a route not yet converted).
                     Claim::Refused if res.status() == StatusCode::NOT_FOUND => Target::Unmatched,
-                    Claim::Refused | Claim::None => {
+                    Claim::Refused | Claim::None | Claim::Unwatched => {
                         if claim::unclaimed_resource_matched(res.request()) {
                             Target::Unregistered
                         } else {

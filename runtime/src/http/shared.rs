@@ -88,7 +88,7 @@ impl Target {
     pub(crate) fn of_claim(claim: Claim) -> Self {
         match claim {
             Claim::Mount(id) => Self::Mount(id),
-            Claim::None | Claim::Refused => Self::Unmatched,
+            Claim::Unwatched | Claim::None | Claim::Refused => Self::Unmatched,
         }
     }
 }

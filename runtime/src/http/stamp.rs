@@ -5,28 +5,25 @@
 //! actix-web builds one stamp per mount per worker. On its first request
 //! the stamp resolves the mount's full template (scope prefixes included)
 //! with `match_pattern()` and interns it in the [mount table](crate::http::mounts).
-//! From then on a request through the stamp costs two thread-local stores:
-//! [`claim`](crate::http::claim::claim) tells [`HttpMetrics`](crate::HttpMetrics)
-//! which mount serves it, and [`within`](crate::http::claim::within) makes the
-//! route readable by the [`Route`](crate::Route) extractor while the
-//! request's inner services run.
+//! From then on a request through the stamp costs a thread-local load and
+//! store: [`claim`](crate::http::claim::claim) tells
+//! [`HttpMetrics`](crate::HttpMetrics), and the [`Route`](crate::Route)
+//! extractor, which mount serves it. The stamp adds no future of its own.
 
 use std::cell::Cell;
-use std::future::{Future, Ready, ready};
-use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::future::{Ready, ready};
 
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 
 use crate::http::claim;
-use crate::http::mounts::{self, Resolved};
+use crate::http::mounts;
 use crate::inventory::RouteInfo;
 
 /// The mount of one stamp, resolved on its first request.
 #[derive(Debug)]
 pub(crate) struct MountOf {
     route: &'static RouteInfo,
-    resolved: Cell<Option<Resolved>>,
+    mount: Cell<Option<u32>>,
 }
 
 impl MountOf {
@@ -35,33 +32,30 @@ impl MountOf {
         mounts::note_built(route);
         Self {
             route,
-            resolved: Cell::new(None),
+            mount: Cell::new(None),
         }
     }
 
     /// The mount of `req`, resolved once per mount per worker: actix-web's
     /// `match_pattern` allocates and walks the route tree.
-    pub(crate) fn resolve(&self, req: &actix_web::HttpRequest) -> Resolved {
-        if let Some(resolved) = self.resolved.get() {
-            return resolved;
+    pub(crate) fn resolve(&self, req: &actix_web::HttpRequest) -> u32 {
+        if let Some(mount) = self.mount.get() {
+            return mount;
         }
         let template = req.match_pattern();
         let template = template
             .as_deref()
             .or(self.route.template())
             .unwrap_or_default();
-        let resolved = mounts::intern(self.route, template);
-        self.resolved.set(Some(resolved));
-        resolved
+        let mount = mounts::intern(self.route, template);
+        self.mount.set(Some(mount));
+        mount
     }
 
-    /// Claims `req` for this mount; returns the label to run its inner
-    /// services [`within`](claim::within).
+    /// Claims `req` for this mount.
     #[inline]
-    pub(crate) fn claim(&self, req: &actix_web::HttpRequest) -> u32 {
-        let resolved = self.resolve(req);
-        claim::claim(resolved.mount);
-        resolved.label
+    pub(crate) fn claim(&self, req: &actix_web::HttpRequest) {
+        claim::claim(self.resolve(req));
     }
 }
 
@@ -113,43 +107,12 @@ where
 {
     type Response = ServiceResponse<B>;
     type Error = actix_web::Error;
-    type Future = Within<S::Future>;
+    type Future = S::Future;
 
     actix_web::dev::forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        let label = self.mount.claim(req.request());
-        Within {
-            inner: claim::within(label, || self.service.call(req)),
-            label,
-        }
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// Not public API: a future polled [`within`](claim::within) its route.
-    #[doc(hidden)]
-    #[derive(Debug)]
-    pub struct Within<F> {
-        #[pin]
-        inner: F,
-        label: u32,
-    }
-}
-
-impl<F> Within<F> {
-    pub(crate) fn new(inner: F, label: u32) -> Self {
-        Self { inner, label }
-    }
-}
-
-impl<F: Future> Future for Within<F> {
-    type Output = F::Output;
-
-    #[inline]
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let this = self.project();
-        let label = *this.label;
-        claim::within(label, || this.inner.poll(cx))
+        self.mount.claim(req.request());
+        self.service.call(req)
     }
 }
