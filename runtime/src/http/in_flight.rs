@@ -5,9 +5,9 @@
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Instant;
 
 use crate::http::claim::{self, Claim};
+use crate::http::clock;
 use crate::http::shared::{Shared, Target};
 use crate::labels::{CLIENT_CLOSED_REQUEST, HttpMethod};
 
@@ -44,7 +44,8 @@ pub(crate) struct InFlight {
         reason = "see `HttpMetricsService::shared`"
     )]
     shared: Rc<Arc<Shared>>,
-    start: Instant,
+    /// When the request arrived, a [`clock::now`] reading.
+    start: u64,
     method: HttpMethod,
     phase: Phase,
 }
@@ -52,7 +53,7 @@ pub(crate) struct InFlight {
 impl InFlight {
     /// A request that has just arrived: counts it as active.
     #[allow(clippy::redundant_allocation, reason = "see `InFlight::shared`")]
-    pub(crate) fn new(shared: &Rc<Arc<Shared>>, method: HttpMethod, start: Instant) -> Self {
+    pub(crate) fn new(shared: &Rc<Arc<Shared>>, method: HttpMethod, start: u64) -> Self {
         shared.active[method.index()].fetch_add(1, Ordering::Relaxed);
         Self {
             shared: Rc::clone(shared),
@@ -110,9 +111,8 @@ impl InFlight {
 
     /// Counts the request now, under `target` with `status`.
     pub(crate) fn record(&mut self, target: Target, status: u16) {
-        // u64 nanoseconds last 584 years.
-        let nanos = u64::try_from(self.start.elapsed().as_nanos()).unwrap_or(u64::MAX);
-        self.shared.record(target, self.method, status, nanos);
+        self.shared
+            .record(target, self.method, status, clock::since(self.start));
         self.phase = Phase::Recorded;
     }
 }

@@ -16,6 +16,7 @@ pub(crate) mod body;
 pub(crate) mod builders;
 pub(crate) mod cells;
 pub(crate) mod claim;
+pub(crate) mod clock;
 pub(crate) mod collector;
 pub(crate) mod in_flight;
 pub(crate) mod mounts;

@@ -6,7 +6,6 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Instant;
 
 use actix_web::body::{BodySize, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
@@ -15,6 +14,7 @@ use actix_web::http::StatusCode;
 use crate::http::HttpMetrics;
 use crate::http::body::MeteredBody;
 use crate::http::claim::{self, Claim};
+use crate::http::clock;
 use crate::http::in_flight::InFlight;
 use crate::http::shared::{Shared, Target};
 use crate::labels::HttpMethod;
@@ -63,7 +63,7 @@ where
     actix_web::dev::forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        let start = Instant::now();
+        let start = clock::now();
         let method = HttpMethod::from_method(req.method());
         let mut in_flight = InFlight::new(&self.shared, method, start);
         // actix-web routes synchronously: the stamp claims the request now,

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Instructions per request over bare actix-web, counted by callgrind: the
+# per_request benchmark in its PER_REQUEST_ONLY mode, run with LOW and HIGH
+# requests to one app; (instructions at HIGH - at LOW) / (HIGH - LOW) is the
+# app's instructions per request, and minus bare's, its overhead. Counts do
+# not depend on the machine's load: run it anywhere, compare commits.
+#
+#   bash scripts/instructions.sh            # 5 and 50 routes
+#   ROUTES="5 50 500" bash scripts/instructions.sh
+#
+# Needs valgrind (Debian: apt-get install valgrind).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+LOW=${LOW:-2000}
+HIGH=${HIGH:-12000}
+ROUTES=${ROUTES:-5 50}
+command -v valgrind >/dev/null || { echo "needs valgrind (apt-get install valgrind)" >&2; exit 1; }
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+bench=$(cargo bench --bench per_request --no-run --message-format=json 2>/dev/null |
+    sed -n 's/.*"executable":"\([^"]*per_request[^"]*\)".*/\1/p' | tail -n 1)
+[ -x "$bench" ] || { echo "could not build benches/per_request.rs" >&2; exit 1; }
+
+count() { # app routes requests
+    PER_REQUEST_ONLY="$1:$2:$3" valgrind --tool=callgrind --callgrind-out-file="$out/cg" \
+        "$bench" --bench 2>&1 | awk '/Collected :/ {print $4}' | tail -n 1
+}
+
+echo "| routes | bare | route-labels | actix-web-prom | route-labels / actix-web-prom overhead |"
+echo "|---:|---:|---:|---:|---:|"
+for routes in $ROUTES; do
+    declare -A per=()
+    for app in bare route-labels actix-web-prom; do
+        low=$(count "$app" "$routes" "$LOW")
+        high=$(count "$app" "$routes" "$HIGH")
+        per[$app]=$(( (high - low) / (HIGH - LOW) ))
+    done
+    rl=$(( per[route-labels] - per[bare] ))
+    prom=$(( per[actix-web-prom] - per[bare] ))
+    echo "| $routes | ${per[bare]} | ${per[route-labels]} (+$rl) | ${per[actix-web-prom]} (+$prom) | $(awk -v a="$rl" -v b="$prom" 'BEGIN { printf "%.2f", a / b }') |"
+done
