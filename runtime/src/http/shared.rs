@@ -36,7 +36,12 @@ pub(crate) struct Shared {
 pub(crate) struct MountCells {
     pub(crate) methods: Vec<HttpMethod>,
     rows: Vec<Row>,
+    /// By method label index: the method's row in `rows`, or `NO_ROW`.
+    row_of: [u8; HttpMethod::ALL.len()],
 }
+
+/// A method label the mount has no row for.
+const NO_ROW: u8 = u8::MAX;
 
 impl MountCells {
     fn new(mount: Mount, bounds: &Bounds, status_slots: usize) -> Self {
@@ -45,12 +50,20 @@ impl MountCells {
             .iter()
             .map(|_| Row::new(bounds, status_slots))
             .collect();
-        Self { methods, rows }
+        let mut row_of = [NO_ROW; HttpMethod::ALL.len()];
+        for (row, method) in methods.iter().enumerate() {
+            row_of[method.index()] = u8::try_from(row).expect("ten method labels");
+        }
+        Self {
+            methods,
+            rows,
+            row_of,
+        }
     }
 
+    #[inline]
     fn row(&self, method: HttpMethod) -> Option<&Row> {
-        let index = self.methods.iter().position(|m| *m == method)?;
-        Some(&self.rows[index])
+        self.rows.get(usize::from(self.row_of[method.index()]))
     }
 
     pub(crate) fn rows(&self) -> impl Iterator<Item = (HttpMethod, &Row)> {
@@ -97,9 +110,12 @@ impl Shared {
     pub(crate) fn record(&self, target: Target, method: HttpMethod, code: u16, nanos: u64) {
         let row = match target {
             Target::Mount(id) => {
-                let cells = self.mounts.get_or_init(id, || {
-                    MountCells::new(mounts::mount(id), &self.bounds, self.status_slots)
-                });
+                let cells = match self.mounts.get(id) {
+                    Some(cells) => cells,
+                    None => self.mounts.get_or_init(id, || {
+                        MountCells::new(mounts::mount(id), &self.bounds, self.status_slots)
+                    }),
+                };
                 // A method the handler does not declare cannot pass actix-web's
                 // method guard; if a custom guard lets one through anyway, it is
                 // still counted, as `unregistered`.

@@ -38,10 +38,16 @@ impl MountOf {
 
     /// The mount of `req`, resolved once per mount per worker: actix-web's
     /// `match_pattern` allocates and walks the route tree.
+    #[inline]
     pub(crate) fn resolve(&self, req: &actix_web::HttpRequest) -> u32 {
-        if let Some(mount) = self.mount.get() {
-            return mount;
+        match self.mount.get() {
+            Some(mount) => mount,
+            None => self.first_request(req),
         }
+    }
+
+    #[cold]
+    fn first_request(&self, req: &actix_web::HttpRequest) -> u32 {
         let template = req.match_pattern();
         let template = template
             .as_deref()
