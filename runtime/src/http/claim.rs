@@ -46,29 +46,27 @@ thread_local! {
 
 /// Runs `f`, returning what it returns and the claim made while it ran, or
 /// `known` if none was. Watches nest (an `HttpMetrics` inside another sees
-/// the same claims); a panic in `f` leaves the cell as it found it.
+/// the same claims); a panic in `f` leaves the cell unwatched.
 #[inline]
 pub(crate) fn watch<R>(known: Claim, f: impl FnOnce() -> R) -> (R, Claim) {
-    /// Puts back the claim the enclosing watch had, or `Unwatched`, also when
-    /// `f` panics. An enclosing watch sees what this one learnt.
-    struct Leave(Claim);
-    impl Drop for Leave {
-        #[inline]
+    /// Leaves the cell unwatched if `f` unwinds, so that nothing outside a
+    /// watch mistakes what it holds for its own request's.
+    struct Unwinding;
+    impl Drop for Unwinding {
+        #[cold]
         fn drop(&mut self) {
-            let outer = self.0;
-            CLAIM.with(|cell| {
-                if outer == Claim::Unwatched {
-                    cell.set(Claim::Unwatched);
-                } else if cell.get() == Claim::Unwatched {
-                    cell.set(outer);
-                }
-            });
+            CLAIM.set(Claim::Unwatched);
         }
     }
-    let leave = Leave(CLAIM.replace(known));
+    let outer = CLAIM.replace(known);
+    let unwinding = Unwinding;
     let output = f();
+    std::mem::forget(unwinding);
     let claim = CLAIM.get();
-    drop(leave);
+    // An enclosing watch keeps what this one learnt.
+    if outer == Claim::Unwatched {
+        CLAIM.set(Claim::Unwatched);
+    }
     (output, claim)
 }
 

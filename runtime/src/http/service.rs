@@ -120,13 +120,17 @@ where
                 };
                 let mut in_flight = this.in_flight.take().expect("present until ready");
                 in_flight.respond(target, res.status().as_u16());
-                Poll::Ready(Ok(res.map_body(|_, body| {
+                // Through the parts: `ServiceResponse::map_body` adds a move of
+                // the whole response to `HttpResponse::map_body`'s.
+                let (req, res) = res.into_parts();
+                let res = res.map_body(|_, body| {
                     if matches!(body.size(), BodySize::None | BodySize::Sized(0)) {
                         // The server sends no body: the head completes it.
                         in_flight.finish();
                     }
                     MeteredBody::new(body, in_flight)
-                })))
+                });
+                Poll::Ready(Ok(ServiceResponse::new(req, res)))
             }
             Err(err) => {
                 let status = err.as_response_error().status_code().as_u16();
