@@ -20,7 +20,10 @@ pub(crate) fn now() -> u64 {
     // SAFETY: `now` is a valid, writable `timespec`, and CLOCK_MONOTONIC is a
     // clock every Unix libc supports; it cannot fail with these arguments.
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &raw mut now) };
-    #[allow(clippy::cast_sign_loss, reason = "a monotonic clock reads no negative time")]
+    #[allow(
+        clippy::cast_sign_loss,
+        reason = "a monotonic clock reads no negative time"
+    )]
     let (seconds, nanos) = (now.tv_sec as u64, now.tv_nsec as u64);
     seconds.wrapping_mul(1_000_000_000).wrapping_add(nanos)
 }
