@@ -28,7 +28,6 @@ pub(crate) struct Mount {
 #[derive(Default)]
 struct Table {
     mounts: Vec<Mount>,
-    templates: Vec<&'static str>,
     /// By inventory position: the most stamps one thread built for the
     /// route. actix-web builds the app once per worker thread, so this is
     /// the number of places the route is mounted at, known as soon as the
@@ -47,15 +46,19 @@ impl Table {
         counts[index] = counts[index].max(value);
     }
 
-    /// Keeps [`MOUNT_BOUND`] equal to the sum over routes of the larger of
-    /// the two counts.
+    /// How many times the route at inventory `position` is mounted, as far
+    /// as this process has seen: the most stamps one thread built for it,
+    /// or the mounts its requests resolved.
+    fn mounted(&self, position: usize) -> usize {
+        let built = self.most_built.get(position).copied().unwrap_or(0);
+        let resolved = self.resolved.get(position).copied().unwrap_or(0);
+        built.max(resolved)
+    }
+
+    /// Keeps [`MOUNT_BOUND`] equal to the sum of [`Table::mounted`].
     fn publish_bound(&self) {
         let bound = (0..self.most_built.len().max(self.resolved.len()))
-            .map(|i| {
-                let built = self.most_built.get(i).copied().unwrap_or(0);
-                let resolved = self.resolved.get(i).copied().unwrap_or(0);
-                built.max(resolved)
-            })
+            .map(|position| self.mounted(position))
             .sum();
         MOUNT_BOUND.store(bound, Ordering::Release);
     }
@@ -117,18 +120,16 @@ pub(crate) fn intern(route: &'static RouteInfo, template: &str) -> u32 {
     {
         return id as u32;
     }
-    let label = if let Some(label) = table.templates.iter().position(|t| *t == template) {
-        label as u32
-    } else {
+    // Labels are handed out only here, under the table's lock.
+    let label = label_of_template(template).unwrap_or_else(|| {
         // Leaked once per distinct template: the set is fixed by the
         // program's routing code, not by requests.
         let leaked: &'static str = Box::leak(template.into());
-        let label = u32::try_from(table.templates.len()).expect("fewer than 2^32 templates");
+        let label = u32::try_from(labels()).expect("fewer than 2^32 templates");
         templates().get_or_init(label, || leaked);
-        table.templates.push(leaked);
-        LABELS.store(table.templates.len(), Ordering::Release);
+        LABELS.store(labels() + 1, Ordering::Release);
         label
-    };
+    });
     table.mounts.push(Mount { route, label });
     let mount = u32::try_from(table.mounts.len() - 1).expect("fewer than 2^32 mounts");
     mount_labels().get_or_init(mount, || label);
@@ -201,14 +202,10 @@ pub(crate) fn note_built(route: &'static RouteInfo) {
     table.publish_bound();
 }
 
-/// How many times `route` is mounted, as far as this process has seen: the
-/// most stamps one thread built for it, or the mounts its requests resolved.
+/// How many times `route` is mounted, as far as this process has seen: see
+/// [`Table::mounted`].
 pub(crate) fn times_mounted(route: &'static RouteInfo) -> usize {
-    let position = index_of(route);
-    let table = table();
-    let built = table.most_built.get(position).copied().unwrap_or(0);
-    let resolved = table.resolved.get(position).copied().unwrap_or(0);
-    built.max(resolved)
+    table().mounted(index_of(route))
 }
 
 /// The most mounts the program can have, summed over [`routes()`]: exact
