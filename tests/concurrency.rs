@@ -162,7 +162,7 @@ fn scrape_until(live: &Live, done: &AtomicBool) -> Scraped {
     let allowed: Vec<&str> = KINDS
         .iter()
         .map(|k| k.labels.1)
-        .chain(["unregistered"])
+        .chain(["unregistered", common::SCRAPES])
         .collect();
     let mut client = live.client();
     let mut previous: BTreeMap<SeriesKey, f64> = BTreeMap::new();
@@ -253,7 +253,7 @@ fn every_request_is_counted_once_under_concurrent_clients_and_scrapes() {
     }
     // Every scrape but the one being answered.
     *expected
-        .entry(("GET".into(), "unregistered".into(), "200".into()))
+        .entry(("GET".into(), common::SCRAPES.into(), "200".into()))
         .or_default() += scraped.scrapes as f64;
     assert_eq!(counts(&after), expected);
 

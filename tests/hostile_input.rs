@@ -271,7 +271,7 @@ fn a_flood_of_hostile_requests_changes_counts_only() {
         expected,
         "every request counted once where it belongs; refused ones not at all"
     );
-    let scrapes = ("GET".into(), "unregistered".into(), "200".into());
+    let scrapes = ("GET".into(), common::SCRAPES.into(), "200".into());
     assert_eq!(counts(&after)[&scrapes] - counts(&before)[&scrapes], 1.0);
     assert_histograms_consistent(&after);
     assert!(after.len() as u64 <= metrics.max_samples());

@@ -31,7 +31,9 @@ use actix_web::{HttpResponse, HttpServer, get, post, route, web};
 use prometheus::{Connection, JOB, Prometheus, SCRAPE_INTERVAL, promtool, unix_now};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::registry::Registry;
-use route_labels::{HttpMetrics, MetricsEndpoint, UNMATCHED, UNREGISTERED};
+use route_labels::{
+    DEFAULT_BODY_SIZE_BUCKETS, HttpMetrics, MetricsEndpoint, UNMATCHED, UNREGISTERED, route_of,
+};
 use serde_json::Value;
 
 // ---------------------------------------------------------------------------
@@ -97,6 +99,29 @@ fn routes(config: &mut web::ServiceConfig) {
 }
 
 /// The `http_route` values of the app's mounts that the traffic reaches.
+/// route-labels with every option on: the OpenTelemetry attributes, an
+/// extra method, body sizes, and `/health` left out.
+fn metrics(registry: &mut Registry) -> HttpMetrics {
+    HttpMetrics::builder()
+        .url_scheme(true)
+        .protocol_version(true)
+        .error_type(true)
+        .methods([EXTRA_METHOD])
+        .body_sizes(DEFAULT_BODY_SIZE_BUCKETS)
+        .exclude(route_of!(health))
+        .build(registry)
+        .expect("valid options")
+}
+
+/// The method the app declares beyond the nine.
+const EXTRA_METHOD: &str = "PROPFIND";
+
+/// The mount [`metrics`] excludes: requested, never counted.
+const EXCLUDED: &str = "/health";
+
+/// The `http_route` of Prometheus' own scrapes: the endpoint's path.
+const SCRAPES: &str = "/metrics";
+
 const REQUESTED_MOUNTS: [&str; 6] = [
     "/v1/users/{id}",
     "/v2/users/{id}",
@@ -196,7 +221,7 @@ impl Server {
         let loopback = ("127.0.0.1", 0);
         let (addr, server, registry, metrics) = match middleware {
             Middleware::RouteLabels => {
-                let metrics = HttpMetrics::new(&mut registry).expect("no duplicate routes");
+                let metrics = metrics(&mut registry);
                 let registry = Arc::new(registry);
                 let served = Arc::clone(&registry);
                 let wrap = metrics.clone();
@@ -333,6 +358,7 @@ fn known_traffic() -> Vec<Request> {
     add(3, "GET", &|_| "/fail".to_owned(), "/fail", 503);
     add(3, "GET", &|i| format!("/plain?x={i}"), UNREGISTERED, 200);
     add(1, "POST", &|_| "/plain".to_owned(), UNREGISTERED, 200);
+    add(2, EXTRA_METHOD, &|_| "/plain".to_owned(), UNREGISTERED, 200);
     add(2, "GET", &|i| format!("/nowhere/{i}"), UNMATCHED, 404);
     traffic
 }
@@ -520,9 +546,16 @@ fn violations(scenario: &Scenario, at: &str) -> Vec<String> {
         }
     }
 
-    // 2. The route label took exactly the requested mounts' templates and the
-    //    two buckets, at every scrape.
-    let expected_routes: BTreeSet<String> = scenario.sent.keys().map(|r| (*r).to_owned()).collect();
+    // 2. The route label took exactly the requested mounts' templates (the
+    //    excluded one aside, the metrics endpoint's added) and the two
+    //    buckets, at every scrape.
+    let expected_routes: BTreeSet<String> = scenario
+        .sent
+        .keys()
+        .filter(|route| **route != EXCLUDED)
+        .chain(&[SCRAPES])
+        .map(|r| (*r).to_owned())
+        .collect();
     let routes = label_values(
         &query(&format!("count by (http_route) ({ever})")),
         "http_route",
@@ -540,27 +573,47 @@ fn violations(scenario: &Scenario, at: &str) -> Vec<String> {
         found.push(format!("http_route values missing: {missing:?}"));
     }
 
-    // 3. The method label stayed within its ten values.
+    // 3. The method label stayed within its eleven values, and the other
+    //    labels within their closed sets, present on every series.
     let methods = label_values(
         &query(&format!("count by (http_request_method) ({ever})")),
         "http_request_method",
     );
     let allowed: BTreeSet<String> = route_labels::HttpMethod::ALL
         .iter()
-        .map(|m| m.as_str().to_owned())
+        .map(|m| m.as_str())
+        .chain([EXTRA_METHOD])
+        .map(str::to_owned)
         .collect();
     let junk: Vec<&String> = methods.difference(&allowed).collect();
     if !junk.is_empty() {
         found.push(format!(
-            "{} http_request_method values outside the standard nine and _OTHER, such as {:?}",
+            "{} http_request_method values outside the standard nine, {EXTRA_METHOD} and _OTHER, such as {:?}",
             junk.len(),
             spread(&junk)
         ));
     }
+    for (label, closed_set) in CLOSED_SETS {
+        let values = label_values(&query(&format!("count by ({label}) ({ever})")), label);
+        let outside: Vec<&String> = values.iter().filter(|value| !closed_set(value)).collect();
+        if !outside.is_empty() {
+            found.push(format!(
+                "{label} values outside its closed set: {outside:?}"
+            ));
+        }
+        if *label != "error_type" {
+            let without = query(&format!(
+                "count(last_over_time(http_server_request_duration_seconds_count{{job=\"{JOB}\", {label}=\"\"}}[1h]))"
+            ));
+            if !without.is_empty() {
+                found.push(format!("series without {label}: {without:?}"));
+            }
+        }
+    }
 
-    // 4. The counters of the last scrape are the traffic sent, exactly.
-    //    Prometheus' own scrapes are `GET /metrics`, an unregistered resource:
-    //    the scrape at `at` has seen every scrape before it.
+    // 4. The counters of the last scrape are the traffic sent, exactly; the
+    //    excluded route counted nothing. Prometheus' own scrapes are
+    //    `GET /metrics`: the scrape at `at` has seen every scrape before it.
     let counted: BTreeMap<String, f64> = query(&format!("sum by (http_route) ({count})"))
         .iter()
         .filter_map(|s| {
@@ -569,14 +622,22 @@ fn violations(scenario: &Scenario, at: &str) -> Vec<String> {
         })
         .collect();
     let scrapes_before = scrapes.len().saturating_sub(1) as u64;
-    for (route, sent) in &scenario.sent {
-        let expected = if *route == UNREGISTERED {
-            sent + scrapes_before
-        } else {
-            *sent
-        };
-        let got = counted.get(*route).copied().unwrap_or_default();
-        if got != expected as f64 {
+    let excluded = (EXCLUDED, &0);
+    let scraped = (SCRAPES, &scrapes_before);
+    for (route, expected) in scenario
+        .sent
+        .iter()
+        .map(|(route, sent)| {
+            if *route == EXCLUDED {
+                excluded
+            } else {
+                (*route, sent)
+            }
+        })
+        .chain([scraped])
+    {
+        let got = counted.get(route).copied().unwrap_or_default();
+        if got != *expected as f64 {
             found.push(format!(
                 "{route}: {got} requests counted at the last scrape, {expected} sent"
             ));
@@ -590,7 +651,12 @@ fn violations(scenario: &Scenario, at: &str) -> Vec<String> {
     let info = query(&format!("http_server_route_info{selector}"));
     let label = |s: &Value, name: &str| s["metric"][name].as_str().map(str::to_owned);
     let mounted: BTreeSet<String> = info.iter().filter_map(|s| label(s, "http_route")).collect();
-    let expected: BTreeSet<String> = REQUESTED_MOUNTS.iter().map(|m| (*m).to_owned()).collect();
+    let expected: BTreeSet<String> = REQUESTED_MOUNTS
+        .iter()
+        .filter(|mount| **mount != EXCLUDED)
+        .chain(&[SCRAPES])
+        .map(|m| (*m).to_owned())
+        .collect();
     if mounted != expected {
         found.push(format!(
             "http_server_route_info lists mounts {mounted:?}, the requested mounts are {expected:?}"
@@ -617,8 +683,43 @@ fn violations(scenario: &Scenario, at: &str) -> Vec<String> {
             "joining the request counts with the route info on http_route finds {joined:?}, expected {expected:?}"
         ));
     }
+
+    // 6. Each series' body sizes were observed once per request.
+    for size in ["request", "response"] {
+        let sizes: BTreeMap<String, f64> = query(&format!(
+            "sum by (http_route) (http_server_{size}_body_size_bytes_count{selector})"
+        ))
+        .iter()
+        .filter_map(|s| {
+            let route = s["metric"]["http_route"].as_str()?.to_owned();
+            Some((route, s["value"][1].as_str()?.parse().ok()?))
+        })
+        .collect();
+        if sizes != counted {
+            found.push(format!(
+                "{size} body sizes counted {sizes:?}, requests counted {counted:?}"
+            ));
+        }
+    }
     found
 }
+
+/// Whether a label value is in its closed set.
+type InSet = fn(&str) -> bool;
+
+/// Each optional label, and the values it may take.
+const CLOSED_SETS: &[(&str, InSet)] = &[
+    ("url_scheme", |v| ["http", "https"].contains(&v)),
+    ("network_protocol_version", |v| {
+        ["1.0", "1.1", "2", "3"].contains(&v)
+    }),
+    ("error_type", |v| {
+        let status = v
+            .parse::<u16>()
+            .is_ok_and(|code| (500..600).contains(&code));
+        status || ["client_closed", "panic", "response_body_error", "_OTHER"].contains(&v)
+    }),
+];
 
 /// Up to four of `values`, spread over the whole (sorted) list.
 fn spread<'a>(values: &[&'a String]) -> Vec<&'a String> {
@@ -655,6 +756,8 @@ fn openmetrics_metadata_problems(prometheus: &Prometheus) -> Vec<String> {
             "histogram",
             "seconds",
         ),
+        ("http_server_request_body_size_bytes", "histogram", "bytes"),
+        ("http_server_response_body_size_bytes", "histogram", "bytes"),
         ("http_server_active_requests", "gauge", ""),
         ("http_server_route_info", "gauge", ""),
     ];
@@ -759,7 +862,7 @@ fn the_same_checks_catch_a_middleware_that_labels_by_raw_path() {
 #[actix_web::test]
 async fn promtool_finds_nothing_to_lint_in_either_exposition_format() {
     let mut registry = Registry::default();
-    let metrics = HttpMetrics::new(&mut registry).expect("no duplicate routes");
+    let metrics = metrics(&mut registry);
     let app = actix_web::test::init_service(
         actix_web::App::new()
             .configure(routes)
@@ -782,6 +885,8 @@ async fn promtool_finds_nothing_to_lint_in_either_exposition_format() {
         // Every family is there: the histogram has series for the traffic.
         for family in [
             "http_server_request_duration_seconds",
+            "http_server_request_body_size_bytes",
+            "http_server_response_body_size_bytes",
             "http_server_active_requests",
             "http_server_route_info",
         ] {

@@ -23,6 +23,22 @@ pub enum BuildError {
     InvalidPrefix(String),
     /// Zero status codes per (route, method) pair were asked for.
     NoStatusCodes,
+    /// The body size buckets are empty, not finite, not positive or not
+    /// strictly increasing.
+    InvalidBodySizeBuckets(Vec<f64>),
+    /// An extra method is not an HTTP method token, is one of the nine
+    /// standard methods, or was given twice.
+    InvalidMethod {
+        /// The method as given.
+        method: String,
+        /// Why it was refused.
+        reason: &'static str,
+    },
+    /// More extra methods than [`HttpMetricsBuilder::methods`](crate::HttpMetricsBuilder::methods) keeps.
+    TooManyMethods(usize),
+    /// An excluded route is not a registration: a [`RouteInfo`](crate::RouteInfo)
+    /// built by hand rather than taken from [`route_of!`](crate::route_of).
+    NotRegistered(String),
 }
 
 impl fmt::Display for BuildError {
@@ -37,6 +53,22 @@ impl fmt::Display for BuildError {
                 "metric prefix `{prefix}` is not a valid metric name: use ASCII letters, digits and `_`, not starting with a digit"
             ),
             Self::NoStatusCodes => f.write_str("status_codes_per_route must be at least 1"),
+            Self::InvalidBodySizeBuckets(buckets) => write!(
+                f,
+                "body size buckets must be finite, positive and strictly increasing, found {buckets:?}"
+            ),
+            Self::InvalidMethod { method, reason } => {
+                write!(f, "extra method {method:?} {reason}")
+            }
+            Self::TooManyMethods(count) => write!(
+                f,
+                "{count} extra methods given, at most {} are kept apart",
+                crate::http::MAX_EXTRA_METHODS
+            ),
+            Self::NotRegistered(route) => write!(
+                f,
+                "cannot exclude {route}: it is not in the route-labels inventory; take it from `route_of!(handler)`"
+            ),
         }
     }
 }

@@ -4,6 +4,8 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::http::builders::Resource;
+use crate::inventory::{METRICS_ENDPOINT, RouteInfo};
 use actix_web::dev::{AppService, HttpServiceFactory};
 use actix_web::http::header::{self, Accept, Header as _, HeaderValue, Quality, QualityItem};
 use actix_web::mime::{self, Mime};
@@ -90,6 +92,22 @@ pub struct MetricsEndpoint {
 }
 
 impl MetricsEndpoint {
+    /// The endpoint's registration: its requests are labelled by the full
+    /// path it is mounted at (`http_route="/metrics"`), like a registered
+    /// route's, and [`HttpMetricsBuilder::exclude`](crate::HttpMetricsBuilder::exclude)
+    /// takes it to leave the scrapes out of the metrics.
+    ///
+    /// ```
+    /// let mut registry = prometheus_client::registry::Registry::default();
+    /// let metrics = route_labels::HttpMetrics::builder()
+    ///     .exclude(route_labels::MetricsEndpoint::ROUTE)
+    ///     .build(&mut registry)?;
+    /// assert_eq!(route_labels::MetricsEndpoint::ROUTE.methods(), ["GET"]);
+    /// # let _ = metrics;
+    /// # Ok::<(), route_labels::BuildError>(())
+    /// ```
+    pub const ROUTE: &'static RouteInfo = &METRICS_ENDPOINT;
+
     /// Serves `registry` at `path`.
     ///
     /// ```
@@ -112,7 +130,7 @@ impl HttpServiceFactory for MetricsEndpoint {
             let registry = Arc::clone(&registry);
             async move { respond(&registry, &req) }
         };
-        web::resource(self.path)
+        Resource::__new(&self.path, Self::ROUTE)
             .route(web::get().to(handler))
             .register(config);
     }

@@ -132,7 +132,9 @@ impl RouteInfo {
         self.line
     }
 
-    /// The position of this entry in [`routes()`].
+    /// The position of this entry in [`routes()`];
+    /// [`MetricsEndpoint::ROUTE`](crate::MetricsEndpoint::ROUTE), which is not
+    /// in it, comes after the last.
     ///
     /// ```
     /// for (position, route) in route_labels::routes().enumerate() {
@@ -178,9 +180,33 @@ pub fn routes() -> impl ExactSizeIterator<Item = &'static RouteInfo> + Clone {
     ROUTES.iter()
 }
 
+/// The registration of [`MetricsEndpoint`](crate::MetricsEndpoint): made
+/// by the runtime, so not in [`routes()`], which lists the app's own.
+pub(crate) static METRICS_ENDPOINT: RouteInfo = RouteInfo::__new(
+    None,
+    &["GET"],
+    "route_labels::MetricsEndpoint",
+    file!(),
+    line!(),
+);
+
+/// Whether `route` is a registration of the runtime's own.
+pub(crate) fn is_builtin(route: &RouteInfo) -> bool {
+    std::ptr::eq(route, &raw const METRICS_ENDPOINT)
+}
+
+/// Every registration: the app's [`routes()`], then the runtime's own.
+pub(crate) fn registrations() -> impl Iterator<Item = &'static RouteInfo> {
+    routes().chain(std::iter::once(&METRICS_ENDPOINT))
+}
+
 /// The position of an entry in the inventory, by address: the entry is an
-/// element of the slice, so this is one subtraction and one division.
+/// element of the slice, so this is one subtraction and one division. The
+/// runtime's own registration comes after the slice.
 pub(crate) fn index_of(info: &'static RouteInfo) -> usize {
+    if is_builtin(info) {
+        return ROUTES.len();
+    }
     let base = ROUTES.as_ptr() as usize;
     let offset = (std::ptr::from_ref(info) as usize).wrapping_sub(base);
     let index = offset / size_of::<RouteInfo>();

@@ -28,6 +28,15 @@ pub const UNREGISTERED: &str = "unregistered";
 /// ```
 pub const OTHER_STATUS: &str = "_OTHER";
 
+/// `error_type` of the errors of a (route, method) pair that has used up its
+/// [status code capacity](crate::HttpMetricsBuilder::status_codes_per_route),
+/// when [`error_type`](crate::HttpMetricsBuilder::error_type) is on.
+///
+/// ```
+/// assert_eq!(route_labels::OTHER_ERROR_TYPE, "_OTHER");
+/// ```
+pub const OTHER_ERROR_TYPE: &str = "_OTHER";
+
 /// `http_response_status_code` of a request whose client went away before the
 /// response was complete (the server dropped the request), following nginx.
 ///

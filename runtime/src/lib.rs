@@ -64,10 +64,13 @@ pub use crate::http::body::MeteredBody;
 pub use crate::http::builders::{Resource, RouteBuilder};
 pub use crate::http::service::{HttpMetricsFuture, HttpMetricsService};
 pub use crate::http::{
-    DEFAULT_BUCKETS, DEFAULT_STATUS_CODES_PER_ROUTE, HttpMetrics, HttpMetricsBuilder,
+    DEFAULT_BODY_SIZE_BUCKETS, DEFAULT_BUCKETS, DEFAULT_STATUS_CODES_PER_ROUTE, HttpMetrics,
+    HttpMetricsBuilder,
 };
 pub use crate::inventory::{Registered, RouteInfo, routes};
-pub use crate::labels::{CLIENT_CLOSED_REQUEST, HttpMethod, OTHER_STATUS, UNMATCHED, UNREGISTERED};
+pub use crate::labels::{
+    CLIENT_CLOSED_REQUEST, HttpMethod, OTHER_ERROR_TYPE, OTHER_STATUS, UNMATCHED, UNREGISTERED,
+};
 pub use crate::route::Route;
 
 /// Records an actix-web handler's route in the inventory. Place it above the

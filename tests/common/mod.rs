@@ -187,11 +187,14 @@ pub fn counts(samples: &[Sample]) -> BTreeMap<SeriesKey, f64> {
         .collect()
 }
 
+/// The `http_route` of the scrapes: `MetricsEndpoint` mounted at `/metrics`.
+pub const SCRAPES: &str = "/metrics";
+
 /// The counts that changed from `before` to `after`, by how much, leaving
-/// out the scrapes themselves (`GET /metrics`, an unregistered resource).
+/// out the scrapes themselves (`GET /metrics`, labelled by its own path).
 pub fn count_changes(before: &[Sample], after: &[Sample]) -> BTreeMap<SeriesKey, f64> {
     let before = counts(before);
-    let scrapes: SeriesKey = ("GET".into(), "unregistered".into(), "200".into());
+    let scrapes: SeriesKey = ("GET".into(), SCRAPES.into(), "200".into());
     counts(after)
         .into_iter()
         .filter(|(key, _)| *key != scrapes)

@@ -65,11 +65,12 @@ impl<B: MessageBody> MessageBody for MeteredBody<B> {
         this.in_flight.body_polled();
         let next = this.body.poll_next(cx);
         match &next {
+            Poll::Ready(Some(Ok(chunk))) => this.in_flight.sent(chunk.len()),
             Poll::Ready(None) => this.in_flight.finish(),
             // The server failed to produce the body it began to send: a
             // server error, whatever status the head carried.
             Poll::Ready(Some(Err(_))) => this.in_flight.fail(),
-            _ => {}
+            Poll::Pending => {}
         }
         next
     }
@@ -84,6 +85,7 @@ impl<B: MessageBody> MessageBody for MeteredBody<B> {
         } = self;
         match body.try_into_bytes() {
             Ok(bytes) => {
+                in_flight.sent(bytes.len());
                 in_flight.finish();
                 Ok(bytes)
             }

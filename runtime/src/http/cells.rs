@@ -1,53 +1,71 @@
 //! Preallocated histogram cells, updated with relaxed atomics.
 //!
-//! A [`Row`] holds the request durations of one (route, method) pair: a fixed
-//! number of status code slots, each claimed by the first request with its
-//! code (a compare-exchange from 0), and one overflow slot. Finding a slot is
-//! a scan of a few `u16`s; an observation is two `fetch_add`s. Nothing
-//! allocates, locks or hashes.
+//! A [`Row`] holds the requests of one (route, method) pair: per variant
+//! (the scheme and protocol version, when those labels are on; one
+//! otherwise), a fixed number of status slots, each claimed by the first
+//! request with its outcome (status code, and why it failed when
+//! `error_type` is on; a compare-exchange from 0), and the overflow slots.
+//! Each slot is a duration histogram, and two body size histograms when
+//! those are on. Finding a slot is a scan of a few `u16`s; an observation
+//! is two `fetch_add`s per histogram. Nothing allocates, locks or hashes.
 //!
 //! Every access is `Relaxed`. The histograms are allocated with the row,
-//! before any other thread can reach it, and a slot's code goes from 0 to its
-//! code once and never changes again: a claim publishes no data, so it needs
+//! before any other thread can reach it, and a slot's key goes from 0 to its
+//! key once and never changes again: a claim publishes no data, so it needs
 //! no ordering, and a scrape that reads a count a moment stale reads a value
 //! a scrape a moment earlier could have read.
 
 use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 
-/// The bucket bounds of the request duration histogram.
+use crate::http::attributes::{ErrorType, Outcome};
+
+/// The bucket bounds of a histogram: request durations, or body sizes.
 #[derive(Debug)]
 pub(crate) struct Bounds {
-    /// Upper bounds in seconds, as exported in `le`.
-    seconds: Box<[f64]>,
-    /// The same bounds in nanoseconds: observations compare integers.
-    nanos: Box<[u64]>,
+    /// Upper bounds in the exported unit (seconds, bytes), as in `le`.
+    exported: Box<[f64]>,
+    /// The same bounds in the recorded unit (nanoseconds, bytes):
+    /// observations compare integers.
+    recorded: Box<[u64]>,
+    /// Recorded units per exported unit.
+    scale: f64,
 }
 
 impl Bounds {
-    /// `seconds` must be finite, positive and strictly increasing (checked by
-    /// the builder).
-    pub(crate) fn new(seconds: &[f64]) -> Self {
-        let nanos = seconds
+    /// Bounds in seconds, for durations recorded in nanoseconds. They must be
+    /// finite, positive and strictly increasing (checked by the builder).
+    pub(crate) fn seconds(seconds: &[f64]) -> Self {
+        Self::new(seconds, 1e9)
+    }
+
+    /// Bounds in bytes, for sizes recorded in bytes.
+    pub(crate) fn bytes(bytes: &[f64]) -> Self {
+        Self::new(bytes, 1.0)
+    }
+
+    fn new(exported: &[f64], scale: f64) -> Self {
+        let recorded = exported
             .iter()
-            // Bounds are validated positive and finite; a bound above u64::MAX
-            // nanoseconds (584 years) saturates, which is what `as` does.
-            .map(|s| (s * 1e9).ceil() as u64)
+            // Bounds are validated positive and finite; a bound above
+            // u64::MAX units saturates, which is what `as` does.
+            .map(|b| (b * scale).ceil() as u64)
             .collect();
         Self {
-            seconds: seconds.into(),
-            nanos,
+            exported: exported.into(),
+            recorded,
+            scale,
         }
     }
 
     /// The number of cumulative buckets, `+Inf` included.
     pub(crate) fn len(&self) -> usize {
-        self.seconds.len() + 1
+        self.exported.len() + 1
     }
 
     /// The bucket an observation falls into: the first bound `>=` the value,
     /// or the `+Inf` bucket.
-    fn bucket_of(&self, nanos: u64) -> usize {
-        self.nanos.partition_point(|&bound| bound < nanos)
+    fn bucket_of(&self, value: u64) -> usize {
+        self.recorded.partition_point(|&bound| bound < value)
     }
 }
 
@@ -57,13 +75,15 @@ pub(crate) struct Histogram {
     /// One counter per bucket, the `+Inf` bucket last; `_count` is their sum,
     /// so it always agrees with the buckets.
     buckets: Box<[AtomicU64]>,
-    sum_nanos: AtomicU64,
+    /// In the recorded unit.
+    sum: AtomicU64,
 }
 
 /// What a scrape reads of one histogram.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Snapshot {
-    pub(crate) sum_seconds: f64,
+    /// In the exported unit.
+    pub(crate) sum: f64,
     pub(crate) count: u64,
     /// Per-bucket (not cumulative) counts, `+Inf` last.
     pub(crate) buckets: Vec<u64>,
@@ -73,7 +93,7 @@ impl Snapshot {
     /// Adds a snapshot of a histogram with the same bounds.
     pub(crate) fn add(&mut self, other: &Snapshot) {
         debug_assert_eq!(self.buckets.len(), other.buckets.len());
-        self.sum_seconds += other.sum_seconds;
+        self.sum += other.sum;
         self.count += other.count;
         for (mine, theirs) in self.buckets.iter_mut().zip(&other.buckets) {
             *mine += theirs;
@@ -90,7 +110,7 @@ impl Snapshot {
         out.clear();
         out.extend(
             bounds
-                .seconds
+                .exported
                 .iter()
                 .copied()
                 .chain(std::iter::once(f64::INFINITY))
@@ -104,25 +124,26 @@ impl Histogram {
     fn new(bounds: &Bounds) -> Self {
         Self {
             buckets: (0..bounds.len()).map(|_| AtomicU64::new(0)).collect(),
-            sum_nanos: AtomicU64::new(0),
+            sum: AtomicU64::new(0),
         }
     }
 
-    fn observe(&self, bounds: &Bounds, nanos: u64) {
-        self.buckets[bounds.bucket_of(nanos)].fetch_add(1, Ordering::Relaxed);
-        self.sum_nanos.fetch_add(nanos, Ordering::Relaxed);
+    fn observe(&self, bounds: &Bounds, value: u64) {
+        self.buckets[bounds.bucket_of(value)].fetch_add(1, Ordering::Relaxed);
+        self.sum.fetch_add(value, Ordering::Relaxed);
     }
 
-    fn snapshot(&self) -> Snapshot {
+    fn snapshot(&self, bounds: &Bounds) -> Snapshot {
         let buckets: Vec<u64> = self
             .buckets
             .iter()
             .map(|b| b.load(Ordering::Relaxed))
             .collect();
         Snapshot {
-            // Precision: f64 holds integers exactly up to 2^53 ns (104 days of
-            // summed request time); beyond that the sum rounds, as any f64 sum does.
-            sum_seconds: self.sum_nanos.load(Ordering::Relaxed) as f64 / 1e9,
+            // Precision: f64 holds integers exactly up to 2^53 (104 days of
+            // summed request time in nanoseconds, 8 PiB of bytes); beyond
+            // that the sum rounds, as any f64 sum does.
+            sum: self.sum.load(Ordering::Relaxed) as f64 / bounds.scale,
             count: buckets.iter().sum(),
             buckets,
         }
@@ -137,129 +158,337 @@ pub(crate) enum Status {
     Other,
 }
 
-/// The durations of one (route, method) pair, by status code.
+/// The shape every row of one [`HttpMetrics`](crate::HttpMetrics) shares.
+#[derive(Debug)]
+pub(crate) struct Shape {
+    pub(crate) durations: Bounds,
+    /// The body size buckets, when body sizes are on.
+    pub(crate) sizes: Option<Bounds>,
+    /// Distinct outcomes kept apart per variant.
+    pub(crate) status_slots: usize,
+    /// Blocks of slots: one per (scheme, version) the labels tell apart.
+    pub(crate) variants: usize,
+    /// With `error_type` on, a full row counts errors and non-errors in two
+    /// overflow slots, so that `_OTHER` errors stay errors.
+    pub(crate) error_type: bool,
+}
+
+impl Shape {
+    /// The overflow slots after each variant's status slots.
+    pub(crate) fn overflows(&self) -> usize {
+        1 + usize::from(self.error_type)
+    }
+
+    /// Histogram series per variant: status slots and overflows.
+    pub(crate) fn series_per_variant(&self) -> usize {
+        self.status_slots + self.overflows()
+    }
+}
+
+/// One request, as a row records it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Observation {
+    pub(crate) variant: u8,
+    pub(crate) outcome: Outcome,
+    pub(crate) nanos: u64,
+    pub(crate) request_bytes: u64,
+    pub(crate) response_bytes: u64,
+}
+
+/// What a scrape reads of one slot.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct SlotSnapshot {
+    pub(crate) duration: Snapshot,
+    /// Request and response body sizes, when they are on.
+    pub(crate) sizes: Option<[Snapshot; 2]>,
+}
+
+impl SlotSnapshot {
+    pub(crate) fn add(&mut self, other: &SlotSnapshot) {
+        self.duration.add(&other.duration);
+        if let (Some([my_request, my_response]), Some([request, response])) =
+            (&mut self.sizes, &other.sizes)
+        {
+            my_request.add(request);
+            my_response.add(response);
+        }
+    }
+}
+
+/// The labels of one slot besides route and method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct SlotLabels {
+    pub(crate) variant: u8,
+    pub(crate) status: Status,
+    /// `None` without `error_type`, or for a request that is no error.
+    pub(crate) error: Option<ErrorType>,
+}
+
+/// The requests of one (route, method) pair, by variant and outcome.
 #[derive(Debug)]
 pub(crate) struct Row {
-    /// The code each slot was claimed for; 0 while free. Codes are never 0.
-    codes: Box<[AtomicU16]>,
-    /// One histogram per slot in `codes`, then the overflow histogram.
-    histograms: Box<[Histogram]>,
+    /// The outcome key each slot was claimed for ([`Outcome::key`]); 0 while
+    /// free. Keys are never 0. `status_slots` per variant.
+    keys: Box<[AtomicU16]>,
+    /// Per variant, one histogram per slot in `keys`, then the overflows.
+    durations: Box<[Histogram]>,
+    /// Request then response body sizes, like `durations`; empty when body
+    /// sizes are off.
+    sizes: Box<[[Histogram; 2]]>,
 }
 
 impl Row {
-    pub(crate) fn new(bounds: &Bounds, status_slots: usize) -> Self {
+    pub(crate) fn new(shape: &Shape) -> Self {
+        let series = shape.variants * shape.series_per_variant();
         Self {
-            codes: (0..status_slots).map(|_| AtomicU16::new(0)).collect(),
-            histograms: (0..=status_slots).map(|_| Histogram::new(bounds)).collect(),
+            keys: (0..shape.variants * shape.status_slots)
+                .map(|_| AtomicU16::new(0))
+                .collect(),
+            durations: (0..series)
+                .map(|_| Histogram::new(&shape.durations))
+                .collect(),
+            sizes: match &shape.sizes {
+                Some(bounds) => (0..series)
+                    .map(|_| [Histogram::new(bounds), Histogram::new(bounds)])
+                    .collect(),
+                None => Box::new([]),
+            },
         }
     }
 
-    /// Records one request. `code` is a status code, `100..=999`.
-    pub(crate) fn observe(&self, bounds: &Bounds, code: u16, nanos: u64) {
-        self.histograms[self.slot_of(code)].observe(bounds, nanos);
+    /// Records one request.
+    #[inline]
+    pub(crate) fn observe(&self, shape: &Shape, observation: &Observation) {
+        let series = self.series_of(shape, observation.variant, observation.outcome);
+        self.durations[series].observe(&shape.durations, observation.nanos);
+        if let (Some(bounds), Some([request, response])) = (&shape.sizes, self.sizes.get(series)) {
+            request.observe(bounds, observation.request_bytes);
+            response.observe(bounds, observation.response_bytes);
+        }
     }
 
-    fn slot_of(&self, code: u16) -> usize {
-        debug_assert_ne!(code, 0);
-        for (slot, claimed) in self.codes.iter().enumerate() {
+    /// The histogram index of `outcome` in `variant`'s block: the slot
+    /// claimed for it, claiming a free one, or an overflow.
+    fn series_of(&self, shape: &Shape, variant: u8, outcome: Outcome) -> usize {
+        let variant = usize::from(variant);
+        let key = outcome.key();
+        let first = variant * shape.status_slots;
+        let keys = &self.keys[first..first + shape.status_slots];
+        let block = variant * shape.series_per_variant();
+        for (slot, claimed) in keys.iter().enumerate() {
             let current = claimed.load(Ordering::Relaxed);
-            if current == code {
-                return slot;
+            if current == key {
+                return block + slot;
             }
             if current == 0 {
-                match claimed.compare_exchange(0, code, Ordering::Relaxed, Ordering::Relaxed) {
-                    Ok(_) => return slot,
-                    Err(winner) if winner == code => return slot,
+                match claimed.compare_exchange(0, key, Ordering::Relaxed, Ordering::Relaxed) {
+                    Ok(_) => return block + slot,
+                    Err(winner) if winner == key => return block + slot,
                     Err(_) => {}
                 }
             }
         }
-        self.codes.len()
+        let error_overflow = shape.error_type && outcome.is_error();
+        block + shape.status_slots + usize::from(error_overflow)
     }
 
-    /// Every slot that has seen a request, with its label.
-    pub(crate) fn snapshots(&self) -> impl Iterator<Item = (Status, Snapshot)> + '_ {
-        let claimed = self.codes.iter().enumerate().filter_map(|(slot, code)| {
-            match code.load(Ordering::Relaxed) {
-                0 => None,
-                code => Some((Status::Code(code), self.histograms[slot].snapshot())),
-            }
-        });
-        let overflow =
-            std::iter::once((Status::Other, self.histograms[self.codes.len()].snapshot()))
-                .filter(|(_, snapshot)| snapshot.count > 0);
-        claimed.chain(overflow)
+    /// Every slot that has seen a request, with its labels.
+    pub(crate) fn snapshots<'a>(
+        &'a self,
+        shape: &'a Shape,
+    ) -> impl Iterator<Item = (SlotLabels, SlotSnapshot)> + 'a {
+        (0..shape.variants).flat_map(move |variant| {
+            let block = variant * shape.series_per_variant();
+            let variant_keys = &self.keys[variant * shape.status_slots..][..shape.status_slots];
+            let claimed = variant_keys
+                .iter()
+                .enumerate()
+                .filter_map(|(slot, key)| match key.load(Ordering::Relaxed) {
+                    0 => None,
+                    key => Some((slot, Outcome::from_key(key))),
+                })
+                .map(move |(slot, outcome)| {
+                    let labels = SlotLabels {
+                        variant: variant as u8,
+                        status: Status::Code(outcome.status),
+                        error: if shape.error_type {
+                            ErrorType::of(outcome)
+                        } else {
+                            None
+                        },
+                    };
+                    (labels, block + slot)
+                });
+            let overflows = (0..shape.overflows()).map(move |overflow| {
+                let labels = SlotLabels {
+                    variant: variant as u8,
+                    status: Status::Other,
+                    error: (overflow == 1).then_some(ErrorType::Other),
+                };
+                (labels, block + shape.status_slots + overflow)
+            });
+            claimed
+                .chain(overflows)
+                .map(move |(labels, series)| (labels, self.snapshot(shape, series)))
+                .filter(|(_, snapshot)| snapshot.duration.count > 0)
+        })
+    }
+
+    fn snapshot(&self, shape: &Shape, series: usize) -> SlotSnapshot {
+        SlotSnapshot {
+            duration: self.durations[series].snapshot(&shape.durations),
+            sizes: shape.sizes.as_ref().zip(self.sizes.get(series)).map(
+                |(bounds, [request, response])| {
+                    [request.snapshot(bounds), response.snapshot(bounds)]
+                },
+            ),
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::attributes::Failure;
 
-    fn bounds() -> Bounds {
-        Bounds::new(&[0.005, 0.01, 0.1])
+    fn shape(status_slots: usize, error_type: bool) -> Shape {
+        Shape {
+            durations: Bounds::seconds(&[0.005, 0.01, 0.1]),
+            sizes: None,
+            status_slots,
+            variants: 1,
+            error_type,
+        }
+    }
+
+    fn observe(row: &Row, shape: &Shape, status: u16, nanos: u64) {
+        let outcome = Outcome::new(status, Failure::None);
+        row.observe(shape, &observation(outcome, nanos));
+    }
+
+    fn observation(outcome: Outcome, nanos: u64) -> Observation {
+        Observation {
+            variant: 0,
+            outcome,
+            nanos,
+            request_bytes: 0,
+            response_bytes: 0,
+        }
+    }
+
+    fn counts(row: &Row, shape: &Shape) -> Vec<(Status, Option<ErrorType>, u64)> {
+        row.snapshots(shape)
+            .map(|(labels, snap)| (labels.status, labels.error, snap.duration.count))
+            .collect()
     }
 
     #[test]
     fn an_observation_lands_in_the_first_bucket_whose_bound_is_not_below_it() {
-        let bounds = bounds();
+        let bounds = Bounds::seconds(&[0.005, 0.01, 0.1]);
         assert_eq!(bounds.bucket_of(0), 0);
         assert_eq!(bounds.bucket_of(5_000_000), 0, "le is inclusive");
         assert_eq!(bounds.bucket_of(5_000_001), 1);
         assert_eq!(bounds.bucket_of(100_000_000), 2);
         assert_eq!(bounds.bucket_of(100_000_001), 3, "+Inf");
+        let bytes = Bounds::bytes(&[100.0, 1000.0]);
+        assert_eq!(bytes.bucket_of(100), 0);
+        assert_eq!(bytes.bucket_of(101), 1);
     }
 
     #[test]
     fn codes_claim_slots_until_the_row_is_full_then_overflow() {
-        let bounds = bounds();
-        let row = Row::new(&bounds, 2);
-        row.observe(&bounds, 200, 1);
-        row.observe(&bounds, 404, 1);
-        row.observe(&bounds, 200, 1);
-        row.observe(&bounds, 500, 1);
-        row.observe(&bounds, 503, 1);
-        let seen: Vec<(Status, u64)> = row.snapshots().map(|(s, snap)| (s, snap.count)).collect();
+        let shape = shape(2, false);
+        let row = Row::new(&shape);
+        for status in [200, 404, 200, 500, 503] {
+            observe(&row, &shape, status, 1);
+        }
         assert_eq!(
-            seen,
+            counts(&row, &shape),
             [
-                (Status::Code(200), 2),
-                (Status::Code(404), 1),
-                (Status::Other, 2)
+                (Status::Code(200), None, 2),
+                (Status::Code(404), None, 1),
+                (Status::Other, None, 2)
+            ]
+        );
+    }
+
+    #[test]
+    fn with_error_type_failures_keep_apart_and_overflowing_errors_stay_errors() {
+        let shape = shape(3, true);
+        let row = Row::new(&shape);
+        row.observe(&shape, &observation(Outcome::new(500, Failure::None), 1));
+        row.observe(&shape, &observation(Outcome::new(500, Failure::Panic), 1));
+        observe(&row, &shape, 200, 1);
+        observe(&row, &shape, 404, 1);
+        observe(&row, &shape, 503, 1);
+        assert_eq!(
+            counts(&row, &shape),
+            [
+                (Status::Code(500), Some(ErrorType::Status(500)), 1),
+                (
+                    Status::Code(500),
+                    Some(ErrorType::Failure(Failure::Panic)),
+                    1
+                ),
+                (Status::Code(200), None, 1),
+                (Status::Other, None, 1),
+                (Status::Other, Some(ErrorType::Other), 1),
             ]
         );
     }
 
     #[test]
     fn count_is_the_sum_of_buckets_and_sum_is_in_seconds() {
-        let bounds = bounds();
-        let row = Row::new(&bounds, 1);
-        row.observe(&bounds, 200, 2_000_000);
-        row.observe(&bounds, 200, 3_000_000_000);
-        let (_, snapshot) = row.snapshots().next().unwrap();
-        assert_eq!(snapshot.count, 2);
-        assert_eq!(snapshot.buckets, [1, 0, 0, 1]);
-        assert!((snapshot.sum_seconds - 3.002).abs() < 1e-12);
+        let shape = shape(1, false);
+        let row = Row::new(&shape);
+        observe(&row, &shape, 200, 2_000_000);
+        observe(&row, &shape, 200, 3_000_000_000);
+        let (_, snapshot) = row.snapshots(&shape).next().unwrap();
+        assert_eq!(snapshot.duration.count, 2);
+        assert_eq!(snapshot.duration.buckets, [1, 0, 0, 1]);
+        assert!((snapshot.duration.sum - 3.002).abs() < 1e-12);
+        assert_eq!(snapshot.sizes, None);
+    }
+
+    #[test]
+    fn body_sizes_are_recorded_beside_the_duration() {
+        let shape = Shape {
+            sizes: Some(Bounds::bytes(&[10.0, 100.0])),
+            ..shape(1, false)
+        };
+        let row = Row::new(&shape);
+        let mut observed = observation(Outcome::new(200, Failure::None), 1);
+        observed.request_bytes = 7;
+        observed.response_bytes = 70;
+        row.observe(&shape, &observed);
+        row.observe(&shape, &observed);
+        let (_, snapshot) = row.snapshots(&shape).next().unwrap();
+        let [request, response] = snapshot.sizes.unwrap();
+        assert_eq!((request.sum, request.buckets), (14.0, vec![2, 0, 0]));
+        assert_eq!((response.sum, response.buckets), (140.0, vec![0, 2, 0]));
     }
 
     #[test]
     fn concurrent_observations_are_all_counted() {
         const PER_THREAD: u64 = 200_000;
-        let bounds = bounds();
-        let row = Row::new(&bounds, 2);
+        let shape = shape(2, false);
+        let row = Row::new(&shape);
         std::thread::scope(|scope| {
             for code in [200, 404, 200, 503] {
-                let (row, bounds) = (&row, &bounds);
+                let (row, shape) = (&row, &shape);
                 scope.spawn(move || {
                     for i in 0..PER_THREAD {
-                        row.observe(bounds, code, i % 3);
+                        observe(row, shape, code, i % 3);
                     }
                 });
             }
         });
         let seen: Vec<(Status, u64, u64)> = row
-            .snapshots()
-            .map(|(status, snap)| (status, snap.count, snap.buckets.iter().sum()))
+            .snapshots(&shape)
+            .map(|(labels, snap)| {
+                let snap = snap.duration;
+                (labels.status, snap.count, snap.buckets.iter().sum())
+            })
             .collect();
         let total: u64 = seen.iter().map(|(_, count, _)| count).sum();
         assert_eq!(total, 4 * PER_THREAD, "{seen:?}");

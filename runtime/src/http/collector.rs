@@ -1,6 +1,7 @@
 //! Encodes the HTTP metrics at scrape time, through prometheus-client's
 //! [`Collector`].
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
 use std::fmt;
@@ -10,19 +11,23 @@ use std::sync::atomic::Ordering;
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{
     DescriptorEncoder, EncodeLabel, EncodeLabelSet, EncodeLabelValue, LabelSetEncoder,
-    LabelValueEncoder, NoLabelSet,
+    LabelValueEncoder, MetricEncoder, NoLabelSet,
 };
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Unit;
 
-use crate::http::cells::{Row, Snapshot, Status};
+use crate::http::attributes::{ErrorType, ProtocolVersion, Scheme};
+use crate::http::cells::{Bounds, Row, SlotLabels, SlotSnapshot, Snapshot, Status};
 use crate::http::mounts;
 use crate::http::shared::Shared;
 use crate::inventory::RouteInfo;
-use crate::labels::{HttpMethod, OTHER_STATUS, UNMATCHED, UNREGISTERED};
+use crate::labels::{OTHER_ERROR_TYPE, OTHER_STATUS, UNMATCHED, UNREGISTERED};
 
 const DURATION_HELP: &str =
     "Duration of HTTP server requests, by method, route template and status code";
+const REQUEST_SIZE_HELP: &str = "Size of HTTP server request bodies, as read by the app, by method, route template and status code";
+const RESPONSE_SIZE_HELP: &str =
+    "Size of HTTP server response bodies, as sent, by method, route template and status code";
 const ACTIVE_HELP: &str = "Number of HTTP server requests in flight, by method";
 const ROUTE_HELP: &str = "Every mount of a route registered with route-labels, by the full template \
      (http_route) that the request metrics carry; a registered route no request reached yet \
@@ -33,18 +38,22 @@ pub(crate) struct HttpCollector {
     shared: Arc<Shared>,
 }
 
+/// One series' labels: route, method label index, and the slot's.
+type SeriesKey = (&'static str, u8, SlotLabels);
+
 impl HttpCollector {
     pub(crate) fn new(shared: Arc<Shared>) -> Self {
         Self { shared }
     }
 
-    /// Every histogram series with at least one observation, merged by label
-    /// set (two mounts can resolve to one template) and sorted.
-    fn duration_series(&self) -> BTreeMap<(&'static str, HttpMethod, Status), Snapshot> {
+    /// Every series with at least one request, merged by label set (two
+    /// mounts can resolve to one template) and sorted.
+    fn series(&self) -> BTreeMap<SeriesKey, SlotSnapshot> {
+        let shared = &self.shared;
         let mut series = BTreeMap::new();
-        let mut add = |route: &'static str, method: HttpMethod, row: &Row| {
-            for (status, snapshot) in row.snapshots() {
-                match series.entry((route, method, status)) {
+        let mut add = |route: &'static str, method: u8, row: &Row| {
+            for (labels, snapshot) in row.snapshots(&shared.shape) {
+                match series.entry((route, method, labels)) {
                     Entry::Vacant(entry) => {
                         entry.insert(snapshot);
                     }
@@ -54,108 +63,176 @@ impl HttpCollector {
         };
         for (id, mount) in mounts::all_mounts().into_iter().enumerate() {
             let id = u32::try_from(id).expect("mount ids fit in u32");
-            if let Some(cells) = self.shared.mounts.get(id) {
+            if let Some(cells) = shared.mounts.get(id) {
                 for (method, row) in cells.rows() {
                     add(mounts::template_of(mount.label), method, row);
                 }
             }
         }
-        for method in HttpMethod::ALL {
-            add(UNMATCHED, method, &self.shared.unmatched[method.index()]);
-            add(
-                UNREGISTERED,
-                method,
-                &self.shared.unregistered[method.index()],
-            );
+        for (method, (unmatched, unregistered)) in shared
+            .unmatched
+            .iter()
+            .zip(&shared.unregistered)
+            .enumerate()
+        {
+            let method = method as u8;
+            add(UNMATCHED, method, unmatched);
+            add(UNREGISTERED, method, unregistered);
         }
         series
+    }
+
+    fn labels<'a>(&'a self, &(route, method, slot): &SeriesKey) -> SeriesLabels<'a> {
+        let attributes = &self.shared.attributes;
+        SeriesLabels {
+            method: attributes.method_label(method),
+            route,
+            status: slot.status,
+            error: slot.error,
+            version: attributes.version_of(slot.variant),
+            scheme: attributes.scheme_of(slot.variant),
+        }
     }
 }
 
 impl Collector for HttpCollector {
     fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> Result<(), fmt::Error> {
+        self.encode_requests(&mut encoder)?;
+        self.encode_active(&mut encoder)?;
+        self.encode_routes(&mut encoder)
+    }
+}
+
+impl HttpCollector {
+    /// The request duration, and the body sizes when they are on.
+    fn encode_requests(&self, encoder: &mut DescriptorEncoder<'_>) -> Result<(), fmt::Error> {
         let shared = &self.shared;
-        {
-            let mut family = encoder.encode_descriptor(
-                &shared.names.duration,
-                DURATION_HELP,
-                Some(&Unit::Seconds),
-                MetricType::Histogram,
+        let series = self.series();
+        // One buffer for every series' buckets.
+        let mut buckets = Vec::with_capacity(shared.shape.durations.len());
+        let mut family = encoder.encode_descriptor(
+            &shared.names.duration,
+            DURATION_HELP,
+            Some(&Unit::Seconds),
+            MetricType::Histogram,
+        )?;
+        for (key, snapshot) in &series {
+            encode_histogram(
+                &mut family,
+                &self.labels(key),
+                &snapshot.duration,
+                &shared.shape.durations,
+                &mut buckets,
             )?;
-            // One buffer for every series' buckets.
-            let mut buckets = Vec::with_capacity(shared.bounds.len());
-            for ((route, method, status), snapshot) in self.duration_series() {
-                let labels = DurationLabels {
-                    method,
-                    route,
-                    status,
-                };
-                family
-                    .encode_family(&labels)?
-                    .encode_histogram::<NoLabelSet>(
-                        snapshot.sum_seconds,
-                        snapshot.count,
-                        snapshot.encoder_buckets(&shared.bounds, &mut buckets),
-                        None,
+        }
+        let Some(bounds) = &shared.shape.sizes else {
+            return Ok(());
+        };
+        for (which, (name, help)) in [
+            (&shared.names.request_size, REQUEST_SIZE_HELP),
+            (&shared.names.response_size, RESPONSE_SIZE_HELP),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut family =
+                encoder.encode_descriptor(name, help, Some(&Unit::Bytes), MetricType::Histogram)?;
+            for (key, snapshot) in &series {
+                if let Some(sizes) = &snapshot.sizes {
+                    encode_histogram(
+                        &mut family,
+                        &self.labels(key),
+                        &sizes[which],
+                        bounds,
+                        &mut buckets,
                     )?;
-            }
-        }
-        {
-            let mut family = encoder.encode_descriptor(
-                &shared.names.active,
-                ACTIVE_HELP,
-                None,
-                MetricType::Gauge,
-            )?;
-            for method in HttpMethod::ALL {
-                let active = shared.active[method.index()].load(Ordering::Relaxed);
-                family
-                    .encode_family(&[("http_request_method", method)])?
-                    .encode_gauge(&active)?;
-            }
-        }
-        {
-            // A gauge of value 1 named `*_info`, Prometheus' convention for
-            // info metrics: every parser reads it, where the OpenMetrics
-            // `info` type is refused by Prometheus' text parser and promtool.
-            let mut family = encoder.encode_descriptor(
-                &shared.names.route,
-                ROUTE_HELP,
-                None,
-                MetricType::Gauge,
-            )?;
-            // Each mount once, by the full template it answers under: the
-            // value `http_route` has on the request metrics, so the two join.
-            let mut mounted: Vec<(&'static str, &'static str, &'static RouteInfo)> =
-                mounts::all_mounts()
-                    .into_iter()
-                    .map(|m| (mounts::template_of(m.label), m.route.handler(), m.route))
-                    .collect();
-            mounted.sort_unstable_by_key(|&(template, handler, _)| (template, handler));
-            mounted.dedup_by_key(|&mut (template, handler, _)| (template, handler));
-            for (template, handler, route) in mounted {
-                family
-                    .encode_family(&[
-                        ("http_route", template),
-                        ("http_request_methods", &methods_label(route)),
-                        ("handler", handler),
-                    ])?
-                    .encode_gauge(&1_i64)?;
-            }
-            // actix-web tells a mount's full template only to a request
-            // through it: until then, the registration as declared.
-            for route in mounts::unresolved_routes() {
-                family
-                    .encode_family(&[
-                        ("http_request_methods", methods_label(route).as_str()),
-                        ("handler", route.handler()),
-                        ("template", route.template().unwrap_or_default()),
-                    ])?
-                    .encode_gauge(&1_i64)?;
+                }
             }
         }
         Ok(())
     }
+
+    fn encode_active(&self, encoder: &mut DescriptorEncoder<'_>) -> Result<(), fmt::Error> {
+        let shared = &self.shared;
+        let mut family = encoder.encode_descriptor(
+            &shared.names.active,
+            ACTIVE_HELP,
+            None,
+            MetricType::Gauge,
+        )?;
+        let attributes = &shared.attributes;
+        for (index, active) in shared.active.iter().enumerate() {
+            let method = (index / attributes.active_per_method()) as u8;
+            let labels = ActiveLabels {
+                method: attributes.method_label(method),
+                scheme: attributes.active_scheme(index),
+            };
+            family
+                .encode_family(&labels)?
+                .encode_gauge(&active.load(Ordering::Relaxed))?;
+        }
+        Ok(())
+    }
+
+    fn encode_routes(&self, encoder: &mut DescriptorEncoder<'_>) -> Result<(), fmt::Error> {
+        let shared = &self.shared;
+        // A gauge of value 1 named `*_info`, Prometheus' convention for
+        // info metrics: every parser reads it, where the OpenMetrics
+        // `info` type is refused by Prometheus' text parser and promtool.
+        let mut family =
+            encoder.encode_descriptor(&shared.names.route, ROUTE_HELP, None, MetricType::Gauge)?;
+        // Each mount once, by the full template it answers under: the
+        // value `http_route` has on the request metrics, so the two join.
+        let mut mounted: Vec<(&'static str, &'static str, &'static RouteInfo)> =
+            mounts::all_mounts()
+                .into_iter()
+                .filter(|m| !shared.is_excluded(m.route))
+                .map(|m| (mounts::template_of(m.label), m.route.handler(), m.route))
+                .collect();
+        mounted.sort_unstable_by_key(|&(template, handler, _)| (template, handler));
+        mounted.dedup_by_key(|&mut (template, handler, _)| (template, handler));
+        for (template, handler, route) in mounted {
+            family
+                .encode_family(&[
+                    ("http_route", template),
+                    ("http_request_methods", &methods_label(route)),
+                    ("handler", handler),
+                ])?
+                .encode_gauge(&1_i64)?;
+        }
+        // actix-web tells a mount's full template only to a request
+        // through it: until then, the registration as declared.
+        for route in mounts::unresolved_routes() {
+            if shared.is_excluded(route) {
+                continue;
+            }
+            family
+                .encode_family(&[
+                    ("http_request_methods", methods_label(route).as_str()),
+                    ("handler", route.handler()),
+                    ("template", route.template().unwrap_or_default()),
+                ])?
+                .encode_gauge(&1_i64)?;
+        }
+        Ok(())
+    }
+}
+
+fn encode_histogram(
+    family: &mut MetricEncoder<'_>,
+    labels: &SeriesLabels<'_>,
+    snapshot: &Snapshot,
+    bounds: &Bounds,
+    buckets: &mut Vec<(f64, u64)>,
+) -> Result<(), fmt::Error> {
+    family
+        .encode_family(labels)?
+        .encode_histogram::<NoLabelSet>(
+            snapshot.sum,
+            snapshot.count,
+            snapshot.encoder_buckets(bounds, buckets),
+            None,
+        )
 }
 
 /// The methods a registration declares, or `*` when they are not known at
@@ -168,18 +245,52 @@ fn methods_label(route: &RouteInfo) -> String {
     }
 }
 
-/// The labels of one request duration series.
-struct DurationLabels {
-    method: HttpMethod,
+/// The labels of one request series (duration, body sizes).
+struct SeriesLabels<'a> {
+    method: &'a str,
     route: &'static str,
     status: Status,
+    error: Option<ErrorType>,
+    version: Option<ProtocolVersion>,
+    scheme: Option<Scheme>,
 }
 
-impl EncodeLabelSet for DurationLabels {
+impl EncodeLabelSet for SeriesLabels<'_> {
     fn encode(&self, encoder: &mut LabelSetEncoder<'_>) -> Result<(), fmt::Error> {
         ("http_request_method", self.method).encode(encoder.encode_label())?;
         ("http_response_status_code", self.status).encode(encoder.encode_label())?;
-        ("http_route", self.route).encode(encoder.encode_label())
+        ("http_route", self.route).encode(encoder.encode_label())?;
+        if let Some(error) = self.error {
+            let value = match error {
+                ErrorType::Status(code) => Cow::Owned(code.to_string()),
+                ErrorType::Failure(failure) => Cow::Borrowed(failure.as_str()),
+                ErrorType::Other => Cow::Borrowed(OTHER_ERROR_TYPE),
+            };
+            ("error_type", value.as_ref()).encode(encoder.encode_label())?;
+        }
+        if let Some(version) = self.version {
+            ("network_protocol_version", version.as_str()).encode(encoder.encode_label())?;
+        }
+        if let Some(scheme) = self.scheme {
+            ("url_scheme", scheme.as_str()).encode(encoder.encode_label())?;
+        }
+        Ok(())
+    }
+}
+
+/// The labels of one `http_server_active_requests` series.
+struct ActiveLabels<'a> {
+    method: &'a str,
+    scheme: Option<Scheme>,
+}
+
+impl EncodeLabelSet for ActiveLabels<'_> {
+    fn encode(&self, encoder: &mut LabelSetEncoder<'_>) -> Result<(), fmt::Error> {
+        ("http_request_method", self.method).encode(encoder.encode_label())?;
+        if let Some(scheme) = self.scheme {
+            ("url_scheme", scheme.as_str()).encode(encoder.encode_label())?;
+        }
+        Ok(())
     }
 }
 

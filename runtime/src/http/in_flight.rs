@@ -6,10 +6,13 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
+use crate::http::attributes::Failure;
+use crate::http::cells::Observation;
 use crate::http::claim::{self, Claim};
 use crate::http::clock;
+use crate::http::request_body::RequestBodySize;
 use crate::http::shared::{Shared, Target};
-use crate::labels::{CLIENT_CLOSED_REQUEST, HttpMethod};
+use crate::labels::CLIENT_CLOSED_REQUEST;
 
 /// The status a request that failed without a response of its own is
 /// counted with: a panicking handler, a body that yields an error.
@@ -46,21 +49,45 @@ pub(crate) struct InFlight {
     shared: Rc<Arc<Shared>>,
     /// When the request arrived, a [`clock::now`] reading.
     start: u64,
-    method: HttpMethod,
+    /// The method label index.
+    method: u8,
+    /// The scheme and protocol version, see
+    /// [`Attributes::variant_of`](crate::http::attributes::Attributes::variant_of).
+    variant: u8,
     phase: Phase,
+    /// The response body bytes sent so far.
+    response_bytes: u64,
+    /// The request body as it is read, when body sizes are on and the
+    /// request has one.
+    request_body: Option<RequestBodySize>,
 }
 
 impl InFlight {
     /// A request that has just arrived: counts it as active.
     #[allow(clippy::redundant_allocation, reason = "see `InFlight::shared`")]
-    pub(crate) fn new(shared: &Rc<Arc<Shared>>, method: HttpMethod, start: u64) -> Self {
-        shared.active[method.index()].fetch_add(1, Ordering::Relaxed);
+    pub(crate) fn new(shared: &Rc<Arc<Shared>>, method: u8, variant: u8, start: u64) -> Self {
+        shared.active[shared.attributes.active_index(method, variant)]
+            .fetch_add(1, Ordering::Relaxed);
         Self {
             shared: Rc::clone(shared),
             start,
             method,
+            variant,
             phase: Phase::Routing(Claim::None),
+            response_bytes: 0,
+            request_body: None,
         }
+    }
+
+    /// Counts the request body's bytes as the app reads them.
+    pub(crate) fn measure_request_body(&mut self, size: RequestBodySize) {
+        self.request_body = Some(size);
+    }
+
+    /// `bytes` more of the response body are on their way.
+    #[inline]
+    pub(crate) fn sent(&mut self, bytes: usize) {
+        self.response_bytes += bytes as u64;
     }
 
     /// What the routing has said about the request so far.
@@ -98,21 +125,29 @@ impl InFlight {
         if let Phase::Responded { target, status } | Phase::Streaming { target, status } =
             self.phase
         {
-            self.record(target, status);
+            self.record(target, status, Failure::None);
         }
     }
 
     /// The response body failed: count it as a server error.
     pub(crate) fn fail(&mut self) {
         if let Phase::Responded { target, .. } | Phase::Streaming { target, .. } = self.phase {
-            self.record(target, SERVER_ERROR);
+            self.record(target, SERVER_ERROR, Failure::BodyError);
         }
     }
 
-    /// Counts the request now, under `target` with `status`.
-    pub(crate) fn record(&mut self, target: Target, status: u16) {
-        self.shared
-            .record(target, self.method, status, clock::since(self.start));
+    /// Counts the request now, under `target` with `status`, and why it
+    /// failed if it failed without a status.
+    pub(crate) fn record(&mut self, target: Target, status: u16, failure: Failure) {
+        let shared = &self.shared;
+        let observation = Observation {
+            variant: self.variant,
+            outcome: shared.attributes.outcome(status, failure),
+            nanos: clock::since(self.start),
+            request_bytes: self.request_body.as_ref().map_or(0, RequestBodySize::bytes),
+            response_bytes: self.response_bytes,
+        };
+        shared.record(target, self.method, &observation);
         self.phase = Phase::Recorded;
     }
 }
@@ -120,19 +155,25 @@ impl InFlight {
 impl Drop for InFlight {
     fn drop(&mut self) {
         let ending = match self.phase {
-            Phase::Routing(claim) if !std::thread::panicking() => {
-                Some((Target::of_claim(claim), CLIENT_CLOSED_REQUEST))
-            }
+            Phase::Routing(claim) if !std::thread::panicking() => Some((
+                Target::of_claim(claim),
+                CLIENT_CLOSED_REQUEST,
+                Failure::ClientClosed,
+            )),
             Phase::Routing(claim) | Phase::Polling(claim) => {
-                Some((Target::of_claim(claim), SERVER_ERROR))
+                Some((Target::of_claim(claim), SERVER_ERROR, Failure::Panic))
             }
-            Phase::Responded { target, status } => Some((target, status)),
-            Phase::Streaming { target, .. } => Some((target, CLIENT_CLOSED_REQUEST)),
+            Phase::Responded { target, status } => Some((target, status, Failure::None)),
+            Phase::Streaming { target, .. } => {
+                Some((target, CLIENT_CLOSED_REQUEST, Failure::ClientClosed))
+            }
             Phase::Recorded => None,
         };
-        if let Some((target, status)) = ending {
-            self.record(target, status);
+        if let Some((target, status, failure)) = ending {
+            self.record(target, status, failure);
         }
-        self.shared.active[self.method.index()].fetch_sub(1, Ordering::Relaxed);
+        let shared = &self.shared;
+        shared.active[shared.attributes.active_index(self.method, self.variant)]
+            .fetch_sub(1, Ordering::Relaxed);
     }
 }

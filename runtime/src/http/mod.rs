@@ -3,15 +3,19 @@
 //!
 //! - [`shared`]: the cells every worker writes and the collector reads;
 //!   [`cells`]: a row of histograms by status code;
+//! - [`attributes`]: the optional OpenTelemetry attributes (scheme,
+//!   protocol version, error type) and extra methods, their closed sets;
 //! - [`service`]: the `Transform`, the per-worker service and the future of a
 //!   request; [`in_flight`]: a request's life as a state type;
 //!   [`body`]: the response body that counts the request at its last byte;
+//!   [`request_body`]: the request body's size, counted as the app reads it;
 //! - [`mounts`]: the mount table; [`stamp`]: the per-mount stamp;
 //!   [`claim`]: how a stamp tells the middleware which mount serves a
 //!   request; [`builders`]: the registered route builders (`resource!`,
 //!   `get!`, ...);
 //! - [`collector`]: the exposition at scrape time.
 
+pub(crate) mod attributes;
 pub(crate) mod body;
 pub(crate) mod builders;
 pub(crate) mod cells;
@@ -20,6 +24,7 @@ pub(crate) mod clock;
 pub(crate) mod collector;
 pub(crate) mod in_flight;
 pub(crate) mod mounts;
+pub(crate) mod request_body;
 pub(crate) mod service;
 pub(crate) mod shared;
 pub(crate) mod stamp;
@@ -30,11 +35,14 @@ use std::sync::atomic::AtomicI64;
 use prometheus_client::registry::Registry;
 
 use crate::error::BuildError;
-use crate::http::cells::{Bounds, Row};
+use crate::http::attributes::{Attributes, is_method_token};
+use crate::http::cells::{Bounds, Row, Shape};
 use crate::http::collector::HttpCollector;
 use crate::http::shared::{Names, Shared};
-use crate::inventory::routes;
+use crate::inventory::{RouteInfo, registrations, routes};
 use crate::labels::HttpMethod;
+
+pub(crate) use crate::http::attributes::MAX_EXTRA_METHODS;
 
 /// The request duration buckets of the OpenTelemetry HTTP semantic
 /// conventions, in seconds.
@@ -45,6 +53,26 @@ use crate::labels::HttpMethod;
 /// ```
 pub const DEFAULT_BUCKETS: [f64; 14] = [
     0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
+];
+
+/// Body size buckets, in bytes, for
+/// [`HttpMetricsBuilder::body_sizes`]: powers of 4 from 64 B to 16 MiB.
+///
+/// ```
+/// assert_eq!(route_labels::DEFAULT_BODY_SIZE_BUCKETS[0], 64.0);
+/// assert_eq!(route_labels::DEFAULT_BODY_SIZE_BUCKETS[9], 16.0 * 1024.0 * 1024.0);
+/// ```
+pub const DEFAULT_BODY_SIZE_BUCKETS: [f64; 10] = [
+    64.0,
+    256.0,
+    1_024.0,
+    4_096.0,
+    16_384.0,
+    65_536.0,
+    262_144.0,
+    1_048_576.0,
+    4_194_304.0,
+    16_777_216.0,
 ];
 
 /// The default number of distinct status codes kept per (route, method) pair.
@@ -110,6 +138,12 @@ pub struct HttpMetricsBuilder {
     buckets: Vec<f64>,
     prefix: Option<String>,
     status_codes_per_route: usize,
+    url_scheme: bool,
+    protocol_version: bool,
+    error_type: bool,
+    methods: Vec<String>,
+    excluded: Vec<&'static RouteInfo>,
+    body_sizes: Option<Vec<f64>>,
 }
 
 impl Default for HttpMetricsBuilder {
@@ -118,6 +152,12 @@ impl Default for HttpMetricsBuilder {
             buckets: DEFAULT_BUCKETS.to_vec(),
             prefix: None,
             status_codes_per_route: DEFAULT_STATUS_CODES_PER_ROUTE,
+            url_scheme: false,
+            protocol_version: false,
+            error_type: false,
+            methods: Vec::new(),
+            excluded: Vec::new(),
+            body_sizes: None,
         }
     }
 }
@@ -160,6 +200,209 @@ impl HttpMetricsBuilder {
         self
     }
 
+    /// Adds the `url_scheme` label (OpenTelemetry `url.scheme`, required):
+    /// `http` or `https`, from the listener the request came in on
+    /// (`HttpServer::bind` or a TLS bind), never from `Host`, `Forwarded` or
+    /// `X-Forwarded-Proto`, which the client writes. Behind a proxy that
+    /// terminates TLS it says how the proxy reached the app. Off by default:
+    /// most servers listen on one scheme. It doubles the bound of
+    /// [`HttpMetrics::max_samples`] (both schemes are possible), and labels
+    /// `http_server_active_requests` too.
+    ///
+    /// ```
+    /// # use actix_web::{test, web, App, HttpResponse};
+    /// # actix_web::rt::System::new().block_on(async {
+    /// let mut registry = prometheus_client::registry::Registry::default();
+    /// let metrics = route_labels::HttpMetrics::builder().url_scheme(true).build(&mut registry)?;
+    /// let app = test::init_service(App::new().wrap(metrics)).await;
+    /// let req = test::TestRequest::get().insert_header(("x-forwarded-proto", "gopher"));
+    /// test::call_service(&app, req.to_request()).await;
+    ///
+    /// let mut text = String::new();
+    /// prometheus_client::encoding::text::encode(&mut text, &registry)?;
+    /// assert!(text.contains(r#"url_scheme="http""#) && !text.contains("gopher"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn url_scheme(mut self, on: bool) -> Self {
+        self.url_scheme = on;
+        self
+    }
+
+    /// Adds the `network_protocol_version` label (OpenTelemetry
+    /// `network.protocol.version`, recommended): `1.0`, `1.1`, `2` or `3`, as
+    /// actix-web parsed the request. Off by default; it multiplies the bound
+    /// of [`HttpMetrics::max_samples`] by four.
+    ///
+    /// ```
+    /// # use actix_web::{http::Version, test, App};
+    /// # actix_web::rt::System::new().block_on(async {
+    /// let mut registry = prometheus_client::registry::Registry::default();
+    /// let metrics =
+    ///     route_labels::HttpMetrics::builder().protocol_version(true).build(&mut registry)?;
+    /// let app = test::init_service(App::new().wrap(metrics)).await;
+    /// let req = test::TestRequest::get().version(Version::HTTP_10).to_request();
+    /// test::call_service(&app, req).await;
+    ///
+    /// let mut text = String::new();
+    /// prometheus_client::encoding::text::encode(&mut text, &registry)?;
+    /// assert!(text.contains(r#"network_protocol_version="1.0""#));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn protocol_version(mut self, on: bool) -> Self {
+        self.protocol_version = on;
+        self
+    }
+
+    /// Adds the `error_type` label (OpenTelemetry `error.type`,
+    /// conditionally required) to requests that failed: the status code for
+    /// a `5xx` response (`"503"`); for a request that failed without a
+    /// response of its own, `client_closed` (the client went away: status
+    /// [`CLIENT_CLOSED_REQUEST`](crate::CLIENT_CLOSED_REQUEST)), `panic` (the
+    /// handler panicked: `500`) or `response_body_error` (the body failed
+    /// half way: `500`); [`OTHER_ERROR_TYPE`](crate::OTHER_ERROR_TYPE) for
+    /// errors counted once the pair's status slots are used up. Requests that
+    /// did not fail have no `error_type`. Off by default: for responses it
+    /// repeats the status code, and failures without a status then take a
+    /// status slot of their own (each slot keeps one status and error type).
+    ///
+    /// ```
+    /// # use actix_web::{test, web, App, HttpResponse};
+    /// # actix_web::rt::System::new().block_on(async {
+    /// let mut registry = prometheus_client::registry::Registry::default();
+    /// let metrics = route_labels::HttpMetrics::builder().error_type(true).build(&mut registry)?;
+    /// let app = App::new()
+    ///     .default_service(web::to(HttpResponse::ServiceUnavailable))
+    ///     .wrap(metrics);
+    /// let app = test::init_service(app).await;
+    /// test::call_service(&app, test::TestRequest::get().to_request()).await;
+    ///
+    /// let mut text = String::new();
+    /// prometheus_client::encoding::text::encode(&mut text, &registry)?;
+    /// assert!(text.contains(r#"error_type="503""#));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn error_type(mut self, on: bool) -> Self {
+        self.error_type = on;
+        self
+    }
+
+    /// Methods beyond the nine standard ones that get a label of their own
+    /// (`WebDAV`'s `PROPFIND`, `QUERY`), as the OpenTelemetry conventions ask
+    /// of an app that serves them; any other method stays `_OTHER`. Closed
+    /// when the metrics are built: each is a method label, so a row for
+    /// every route that accepts it (and for `unmatched` and `unregistered`).
+    /// Case-sensitive, as methods are.
+    ///
+    /// # Errors (at [`build`](Self::build))
+    ///
+    /// [`BuildError::InvalidMethod`] for a token that is no method, a
+    /// standard method, `_OTHER` or a repeat; [`BuildError::TooManyMethods`]
+    /// beyond 32.
+    ///
+    /// ```
+    /// # use actix_web::{http::Method, test, App};
+    /// # actix_web::rt::System::new().block_on(async {
+    /// let mut registry = prometheus_client::registry::Registry::default();
+    /// let metrics = route_labels::HttpMetrics::builder()
+    ///     .methods(["PROPFIND", "QUERY"])
+    ///     .build(&mut registry)?;
+    /// let app = test::init_service(App::new().wrap(metrics)).await;
+    /// let propfind = Method::from_bytes(b"PROPFIND")?;
+    /// test::call_service(&app, test::TestRequest::default().method(propfind).to_request()).await;
+    ///
+    /// let mut text = String::new();
+    /// prometheus_client::encoding::text::encode(&mut text, &registry)?;
+    /// assert!(text.contains(r#"http_request_method="PROPFIND""#));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn methods<M: Into<String>>(mut self, methods: impl IntoIterator<Item = M>) -> Self {
+        self.methods = methods.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Leaves a registered route out of the metrics: its requests are not
+    /// counted (not even as `unmatched`), and it has no series, in any
+    /// scope it is mounted under. Named by [`route_of!`](crate::route_of),
+    /// so a typo does not compile, or
+    /// [`MetricsEndpoint::ROUTE`](crate::MetricsEndpoint::ROUTE) for the
+    /// metrics endpoint. Its requests still count in
+    /// `http_server_active_requests` while in flight (the gauge has no
+    /// route).
+    ///
+    /// # Errors (at [`build`](Self::build))
+    ///
+    /// [`BuildError::NotRegistered`] for a `RouteInfo` that is not in the
+    /// inventory.
+    ///
+    /// ```
+    /// use actix_web::{get, HttpResponse};
+    /// use route_labels::{route_of, HttpMetrics, MetricsEndpoint};
+    ///
+    /// #[route_labels::register]
+    /// #[get("/health")]
+    /// async fn health() -> HttpResponse {
+    ///     HttpResponse::Ok().finish()
+    /// }
+    ///
+    /// let mut registry = prometheus_client::registry::Registry::default();
+    /// let metrics = HttpMetrics::builder()
+    ///     .exclude(route_of!(health))
+    ///     .exclude(MetricsEndpoint::ROUTE)
+    ///     .build(&mut registry)?;
+    /// # let _ = metrics;
+    /// # Ok::<(), route_labels::BuildError>(())
+    /// ```
+    pub fn exclude(mut self, route: &'static RouteInfo) -> Self {
+        self.excluded.push(route);
+        self
+    }
+
+    /// Adds the request and response body size histograms (OpenTelemetry
+    /// `http.server.request.body.size` and `http.server.response.body.size`):
+    /// `http_server_request_body_size_bytes` and
+    /// `http_server_response_body_size_bytes`, with the same labels as the
+    /// duration, and these bucket bounds in bytes (e.g.
+    /// [`DEFAULT_BODY_SIZE_BUCKETS`]). Bytes are counted as they pass,
+    /// streaming bodies included: the response body as the server sends it
+    /// (after any compression inside the app), the request body as the app
+    /// reads it; a request body the app does not read to its end counts its
+    /// `Content-Length` when the client declared one. Off by default: a
+    /// request with a body then costs two allocations (its count and the
+    /// stream that counts), and each series three histograms.
+    ///
+    /// # Errors (at [`build`](Self::build))
+    ///
+    /// [`BuildError::InvalidBodySizeBuckets`] for bounds that are empty, not
+    /// finite, not positive or not increasing.
+    ///
+    /// ```
+    /// # use actix_web::{test, web, App, HttpResponse};
+    /// # actix_web::rt::System::new().block_on(async {
+    /// let mut registry = prometheus_client::registry::Registry::default();
+    /// let metrics = route_labels::HttpMetrics::builder()
+    ///     .body_sizes(route_labels::DEFAULT_BODY_SIZE_BUCKETS)
+    ///     .build(&mut registry)?;
+    /// let echo = |body: web::Bytes| async move { HttpResponse::Ok().body(body) };
+    /// let app = test::init_service(App::new().default_service(web::to(echo)).wrap(metrics)).await;
+    /// let req = test::TestRequest::post().set_payload("hello").to_request();
+    /// test::read_body(test::call_service(&app, req).await).await;
+    ///
+    /// let mut text = String::new();
+    /// prometheus_client::encoding::text::encode(&mut text, &registry)?;
+    /// assert!(text.contains("http_server_request_body_size_bytes_sum{"));
+    /// assert!(text.contains("} 5.0\n"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn body_sizes(mut self, buckets: impl IntoIterator<Item = f64>) -> Self {
+        self.body_sizes = Some(buckets.into_iter().collect());
+        self
+    }
+
     /// Checks the options and the route inventory, and registers the metrics.
     ///
     /// Nothing about the routes can make it fail: templates repeat across
@@ -168,8 +411,10 @@ impl HttpMetricsBuilder {
     ///
     /// # Errors
     ///
-    /// [`BuildError::InvalidBuckets`], [`BuildError::InvalidPrefix`] and
-    /// [`BuildError::NoStatusCodes`] for bad options.
+    /// [`BuildError::InvalidBuckets`], [`BuildError::InvalidPrefix`],
+    /// [`BuildError::NoStatusCodes`], [`BuildError::InvalidMethod`],
+    /// [`BuildError::TooManyMethods`], [`BuildError::NotRegistered`] and
+    /// [`BuildError::InvalidBodySizeBuckets`] for bad options.
     ///
     /// ```
     /// let mut registry = prometheus_client::registry::Registry::default();
@@ -178,10 +423,7 @@ impl HttpMetricsBuilder {
     /// # Ok::<(), route_labels::BuildError>(())
     /// ```
     pub fn build(self, registry: &mut Registry) -> Result<HttpMetrics, BuildError> {
-        let valid_buckets = !self.buckets.is_empty()
-            && self.buckets.iter().all(|b| b.is_finite() && *b > 0.0)
-            && self.buckets.windows(2).all(|w| w[0] < w[1]);
-        if !valid_buckets {
+        if !valid_bounds(&self.buckets) {
             return Err(BuildError::InvalidBuckets(self.buckets));
         }
         if let Some(prefix) = &self.prefix
@@ -192,30 +434,91 @@ impl HttpMetricsBuilder {
         if self.status_codes_per_route == 0 {
             return Err(BuildError::NoStatusCodes);
         }
+        if let Some(sizes) = &self.body_sizes
+            && !valid_bounds(sizes)
+        {
+            return Err(BuildError::InvalidBodySizeBuckets(sizes.clone()));
+        }
+        check_methods(&self.methods)?;
+        if let Some(route) = self
+            .excluded
+            .iter()
+            .find(|route| !registrations().any(|known| known == **route))
+        {
+            return Err(BuildError::NotRegistered(route.to_string()));
+        }
         warn_if_empty();
 
-        let bounds = Bounds::new(&self.buckets);
-        let status_slots = self.status_codes_per_route;
+        let attributes = Attributes {
+            url_scheme: self.url_scheme,
+            protocol_version: self.protocol_version,
+            error_type: self.error_type,
+            extra_methods: self.methods.iter().map(|m| m.as_str().into()).collect(),
+        };
+        let shape = Shape {
+            durations: Bounds::seconds(&self.buckets),
+            sizes: self.body_sizes.as_deref().map(Bounds::bytes),
+            status_slots: self.status_codes_per_route,
+            variants: attributes.variants(),
+            error_type: self.error_type,
+        };
         let name = |base: &str| match &self.prefix {
             Some(prefix) => format!("{prefix}_{base}"),
             None => base.to_owned(),
         };
+        let methods = attributes.methods();
         let shared = Arc::new(Shared {
             names: Names {
                 duration: name("http_server_request_duration"),
+                request_size: name("http_server_request_body_size"),
+                response_size: name("http_server_response_body_size"),
                 active: name("http_server_active_requests"),
                 route: name("http_server_route_info"),
             },
-            active: [const { AtomicI64::new(0) }; HttpMethod::ALL.len()],
-            unmatched: HttpMethod::ALL.map(|_| Row::new(&bounds, status_slots)),
-            unregistered: HttpMethod::ALL.map(|_| Row::new(&bounds, status_slots)),
+            active: (0..methods * attributes.active_per_method())
+                .map(|_| AtomicI64::new(0))
+                .collect(),
+            unmatched: (0..methods).map(|_| Row::new(&shape)).collect(),
+            unregistered: (0..methods).map(|_| Row::new(&shape)).collect(),
             mounts: crate::chunked::Chunked::default(),
-            bounds,
-            status_slots,
+            excluded: self.excluded.into(),
+            shape,
+            attributes,
         });
         registry.register_collector(Box::new(HttpCollector::new(shared.clone())));
         Ok(HttpMetrics { shared })
     }
+}
+
+/// Histogram bounds: some, finite, positive and strictly increasing.
+fn valid_bounds(bounds: &[f64]) -> bool {
+    !bounds.is_empty()
+        && bounds.iter().all(|b| b.is_finite() && *b > 0.0)
+        && bounds.windows(2).all(|w| w[0] < w[1])
+}
+
+fn check_methods(methods: &[String]) -> Result<(), BuildError> {
+    if methods.len() > MAX_EXTRA_METHODS {
+        return Err(BuildError::TooManyMethods(methods.len()));
+    }
+    for (i, method) in methods.iter().enumerate() {
+        let reason = if !is_method_token(method) {
+            "is not an HTTP method token"
+        } else if HttpMethod::from_bytes(method.as_bytes()) != HttpMethod::Other {
+            "is one of the nine standard methods, which always have a label of their own"
+        } else if method == HttpMethod::Other.as_str() {
+            "is the label of every method not declared"
+        } else if methods[..i].contains(method) {
+            "is given twice"
+        } else {
+            continue;
+        };
+        return Err(BuildError::InvalidMethod {
+            method: method.clone(),
+            reason,
+        });
+    }
+    Ok(())
 }
 
 fn is_metric_name(name: &str) -> bool {
@@ -273,14 +576,21 @@ impl HttpMetrics {
     /// Prometheus' `sample_limit` from it (plus your other metrics).
     ///
     /// Each histogram series is `buckets + 3` samples (`+Inf`, `_sum`,
-    /// `_count`); a registered route contributes one histogram series per
-    /// method it accepts (every method label when its methods are not known
-    /// at compile time, as for [`resource!`](crate::resource)) and status
-    /// slot (`status_codes_per_route + 1`, the overflow); `unmatched` and
-    /// `unregistered` ten methods each; the gauge ten; the route info metric
-    /// one per mount. A handler mounted under `n` scopes counts `n` times
-    /// once the server has built its app (before any request); read it
-    /// after `HttpServer::run` or `init_service`.
+    /// `_count`), and with [body sizes](HttpMetricsBuilder::body_sizes) two
+    /// more histograms of `size buckets + 3`; a registered route contributes
+    /// one series per method label it accepts (every method label when its
+    /// methods are not known at compile time, as for
+    /// [`resource!`](crate::resource)), per variant (each
+    /// [`url_scheme`](HttpMetricsBuilder::url_scheme) × each
+    /// [`network_protocol_version`](HttpMetricsBuilder::protocol_version)
+    /// turned on) and per status slot (`status_codes_per_route`, and one
+    /// overflow, two with [`error_type`](HttpMetricsBuilder::error_type));
+    /// `unmatched` and `unregistered` every method label each; the gauge one
+    /// per method label (and scheme); the route info metric one per mount.
+    /// [Excluded](HttpMetricsBuilder::exclude) routes count nothing. A
+    /// handler mounted under `n` scopes counts `n` times once the server
+    /// has built its app (before any request); read it after
+    /// `HttpServer::run` or `init_service`.
     ///
     /// ```
     /// let mut registry = prometheus_client::registry::Registry::default();

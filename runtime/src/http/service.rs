@@ -12,12 +12,13 @@ use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::StatusCode;
 
 use crate::http::HttpMetrics;
+use crate::http::attributes::Failure;
 use crate::http::body::MeteredBody;
 use crate::http::claim::{self, Claim};
 use crate::http::clock;
 use crate::http::in_flight::InFlight;
+use crate::http::request_body;
 use crate::http::shared::{Shared, Target};
-use crate::labels::HttpMethod;
 
 impl<S, B> Transform<S, ServiceRequest> for HttpMetrics
 where
@@ -62,10 +63,18 @@ where
 
     actix_web::dev::forward_ready!(service);
 
-    fn call(&self, req: ServiceRequest) -> Self::Future {
+    fn call(&self, mut req: ServiceRequest) -> Self::Future {
         let start = clock::now();
-        let method = HttpMethod::from_method(req.method());
-        let mut in_flight = InFlight::new(&self.shared, method, start);
+        let shared = &self.shared;
+        let attributes = &shared.attributes;
+        let method = attributes.method_of(req.method());
+        let variant = attributes.variant_of(&req);
+        let mut in_flight = InFlight::new(shared, method, variant, start);
+        if shared.shape.sizes.is_some()
+            && let Some(size) = request_body::measure(&mut req)
+        {
+            in_flight.measure_request_body(size);
+        }
         // actix-web routes synchronously: the stamp claims the request now,
         // unless a middleware in between defers its inner call to a poll.
         let inner = in_flight.route(|| self.service.call(req));
@@ -134,7 +143,7 @@ where
             }
             Err(err) => {
                 let status = err.as_response_error().status_code().as_u16();
-                in_flight.record(Target::of_claim(claim), status);
+                in_flight.record(Target::of_claim(claim), status, Failure::None);
                 Poll::Ready(Err(err))
             }
         }

@@ -4,16 +4,18 @@
 use std::sync::atomic::AtomicI64;
 
 use crate::chunked::Chunked;
-use crate::http::cells::{Bounds, Row};
+use crate::http::attributes::{Attributes, MAX_METHOD_LABELS};
+use crate::http::cells::{Observation, Row, Shape};
 use crate::http::claim::Claim;
 use crate::http::mounts::{self, Mount};
-use crate::inventory::{RouteInfo, routes};
-use crate::labels::HttpMethod;
+use crate::inventory::{RouteInfo, is_builtin, registrations};
 
 /// Metric names, with the prefix.
 #[derive(Debug)]
 pub(crate) struct Names {
     pub(crate) duration: String,
+    pub(crate) request_size: String,
+    pub(crate) response_size: String,
     pub(crate) active: String,
     pub(crate) route: String,
 }
@@ -22,11 +24,16 @@ pub(crate) struct Names {
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) names: Names,
-    pub(crate) bounds: Bounds,
-    pub(crate) status_slots: usize,
-    pub(crate) active: [AtomicI64; HttpMethod::ALL.len()],
-    pub(crate) unmatched: [Row; HttpMethod::ALL.len()],
-    pub(crate) unregistered: [Row; HttpMethod::ALL.len()],
+    pub(crate) shape: Shape,
+    pub(crate) attributes: Attributes,
+    /// Registrations whose requests are not counted.
+    pub(crate) excluded: Box<[&'static RouteInfo]>,
+    /// By [`Attributes::active_index`].
+    pub(crate) active: Box<[AtomicI64]>,
+    /// By method label.
+    pub(crate) unmatched: Box<[Row]>,
+    /// By method label.
+    pub(crate) unregistered: Box<[Row]>,
     /// Cells of each mount that has served a request, by mount id.
     pub(crate) mounts: Chunked<MountCells>,
 }
@@ -34,53 +41,59 @@ pub(crate) struct Shared {
 /// The rows of one mount: one per method label its handler accepts.
 #[derive(Debug)]
 pub(crate) struct MountCells {
-    pub(crate) methods: Vec<HttpMethod>,
+    /// Method labels, in label order.
+    pub(crate) methods: Vec<u8>,
     rows: Vec<Row>,
     /// By method label index: the method's row in `rows`, or `NO_ROW`.
-    row_of: [u8; HttpMethod::ALL.len()],
+    row_of: [u8; MAX_METHOD_LABELS],
+    /// The registration is excluded: requests through it are not counted.
+    excluded: bool,
 }
 
 /// A method label the mount has no row for.
 const NO_ROW: u8 = u8::MAX;
 
 impl MountCells {
-    fn new(mount: Mount, bounds: &Bounds, status_slots: usize) -> Self {
-        let methods = accepted_methods(mount.route);
-        let rows = methods
-            .iter()
-            .map(|_| Row::new(bounds, status_slots))
-            .collect();
-        let mut row_of = [NO_ROW; HttpMethod::ALL.len()];
-        for (row, method) in methods.iter().enumerate() {
-            row_of[method.index()] = u8::try_from(row).expect("ten method labels");
+    fn new(mount: Mount, shared: &Shared) -> Self {
+        let excluded = shared.is_excluded(mount.route);
+        let methods = if excluded {
+            Vec::new()
+        } else {
+            accepted_methods(mount.route, &shared.attributes)
+        };
+        let rows = methods.iter().map(|_| Row::new(&shared.shape)).collect();
+        let mut row_of = [NO_ROW; MAX_METHOD_LABELS];
+        for (row, &method) in methods.iter().enumerate() {
+            row_of[usize::from(method)] = u8::try_from(row).expect("fewer than 255 method labels");
         }
         Self {
             methods,
             rows,
             row_of,
+            excluded,
         }
     }
 
     #[inline]
-    fn row(&self, method: HttpMethod) -> Option<&Row> {
-        self.rows.get(usize::from(self.row_of[method.index()]))
+    fn row(&self, method: u8) -> Option<&Row> {
+        self.rows.get(usize::from(self.row_of[usize::from(method)]))
     }
 
-    pub(crate) fn rows(&self) -> impl Iterator<Item = (HttpMethod, &Row)> {
+    pub(crate) fn rows(&self) -> impl Iterator<Item = (u8, &Row)> {
         self.methods.iter().copied().zip(&self.rows)
     }
 }
 
 /// The distinct method labels a route accepts, in label order: every one
 /// when its methods are not known at compile time.
-fn accepted_methods(route: &RouteInfo) -> Vec<HttpMethod> {
+fn accepted_methods(route: &RouteInfo, attributes: &Attributes) -> Vec<u8> {
     if route.methods().is_empty() {
-        return HttpMethod::ALL.to_vec();
+        return (0..attributes.methods() as u8).collect();
     }
-    let mut methods: Vec<HttpMethod> = route
+    let mut methods: Vec<u8> = route
         .methods()
         .iter()
-        .map(|m| HttpMethod::from_bytes(m.as_bytes()))
+        .map(|m| attributes.declared_method(m))
         .collect();
     methods.sort_unstable();
     methods.dedup();
@@ -107,39 +120,62 @@ impl Target {
 }
 
 impl Shared {
-    pub(crate) fn record(&self, target: Target, method: HttpMethod, code: u16, nanos: u64) {
+    pub(crate) fn record(&self, target: Target, method: u8, observation: &Observation) {
+        let method_index = usize::from(method);
         let row = match target {
             Target::Mount(id) => {
                 let cells = match self.mounts.get(id) {
                     Some(cells) => cells,
-                    None => self.mounts.get_or_init(id, || {
-                        MountCells::new(mounts::mount(id), &self.bounds, self.status_slots)
-                    }),
+                    None => self
+                        .mounts
+                        .get_or_init(id, || MountCells::new(mounts::mount(id), self)),
                 };
+                if cells.excluded {
+                    return;
+                }
                 // A method the handler does not declare cannot pass actix-web's
                 // method guard; if a custom guard lets one through anyway, it is
                 // still counted, as `unregistered`.
                 cells
                     .row(method)
-                    .unwrap_or(&self.unregistered[method.index()])
+                    .unwrap_or(&self.unregistered[method_index])
             }
-            Target::Unmatched => &self.unmatched[method.index()],
-            Target::Unregistered => &self.unregistered[method.index()],
+            Target::Unmatched => &self.unmatched[method_index],
+            Target::Unregistered => &self.unregistered[method_index],
         };
-        row.observe(&self.bounds, code, nanos);
+        row.observe(&self.shape, observation);
+    }
+
+    pub(crate) fn is_excluded(&self, route: &'static RouteInfo) -> bool {
+        self.excluded.contains(&route)
     }
 
     pub(crate) fn max_samples(&self) -> u64 {
-        let per_series = self.bounds.len() as u64 + 2;
-        let per_row = (self.status_slots as u64 + 1) * per_series;
-        let (route_rows, info_series) = routes().fold((0, 0), |(rows, info), route| {
-            let mounted = mounts::times_mounted(route).max(1) as u64;
-            (
-                rows + mounted * accepted_methods(route).len() as u64,
-                info + mounted,
-            )
-        });
-        let bucket_rows = 2 * HttpMethod::ALL.len() as u64;
-        (route_rows + bucket_rows) * per_row + HttpMethod::ALL.len() as u64 + info_series
+        let shape = &self.shape;
+        let histogram = |buckets: usize| buckets as u64 + 2;
+        let per_series = histogram(shape.durations.len())
+            + shape
+                .sizes
+                .as_ref()
+                .map_or(0, |sizes| 2 * histogram(sizes.len()));
+        let per_row = (shape.variants * shape.series_per_variant()) as u64 * per_series;
+        let (route_rows, info_series) = registrations()
+            .filter(|route| !self.is_excluded(route))
+            .fold((0, 0), |(rows, info), route| {
+                // A route of the app counts once before its app is built; the
+                // metrics endpoint only where it is mounted.
+                let mounted = mounts::times_mounted(route);
+                let mounted = if is_builtin(route) {
+                    mounted
+                } else {
+                    mounted.max(1)
+                } as u64;
+                (
+                    rows + mounted * accepted_methods(route, &self.attributes).len() as u64,
+                    info + mounted,
+                )
+            });
+        let bucket_rows = 2 * self.attributes.methods() as u64;
+        (route_rows + bucket_rows) * per_row + self.active.len() as u64 + info_series
     }
 }

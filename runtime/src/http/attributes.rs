@@ -1,0 +1,361 @@
+//! The OpenTelemetry attributes beyond route, method and status: which ones
+//! an app turned on, their closed sets of values, and how a request maps to
+//! them without trusting anything the client wrote.
+//!
+//! - `url_scheme`: `http` or `https`, from the listener the request came in
+//!   on (actix-web's `AppConfig::secure`), never from `Host`, `Forwarded` or
+//!   `X-Forwarded-Proto`.
+//! - `network_protocol_version`: `1.0`, `1.1`, `2` or `3`, from the version
+//!   actix-web's codec parsed.
+//! - `error_type`: the status code for a `5xx` response; for a request that
+//!   failed without a response of its own, one of [`Failure`]'s names;
+//!   `_OTHER` for errors counted in a row's overflow slot.
+//! - the method label: the nine standard methods, the extra methods the app
+//!   declared at build time, and `_OTHER`.
+//!
+//! Scheme and version together make a request's *variant*: a small index,
+//! always 0 when neither is on, that selects a block of a row's cells.
+
+use actix_web::dev::ServiceRequest;
+use actix_web::http::Version;
+
+use crate::labels::HttpMethod;
+
+/// Why a request failed without a response status of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u16)]
+pub(crate) enum Failure {
+    /// It did not fail that way: its status says how it went.
+    None = 0,
+    /// The client went away before the last byte (counted as `499`).
+    ClientClosed = 1,
+    /// The handler panicked (counted as `500`).
+    Panic = 2,
+    /// The response body yielded an error half way (counted as `500`).
+    BodyError = 3,
+}
+
+impl Failure {
+    const ALL: [Self; 4] = [Self::None, Self::ClientClosed, Self::Panic, Self::BodyError];
+
+    /// The `error_type` value.
+    pub(crate) const fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "",
+            Self::ClientClosed => "client_closed",
+            Self::Panic => "panic",
+            Self::BodyError => "response_body_error",
+        }
+    }
+}
+
+/// How one request ended: its status, and why it failed if it failed
+/// without one. Packed into the `u16` a status slot is claimed with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Outcome {
+    pub(crate) status: u16,
+    pub(crate) failure: Failure,
+}
+
+/// Status codes are `100..=999`: ten bits.
+const STATUS_BITS: u16 = 10;
+const STATUS_MASK: u16 = (1 << STATUS_BITS) - 1;
+
+impl Outcome {
+    pub(crate) const fn new(status: u16, failure: Failure) -> Self {
+        Self { status, failure }
+    }
+
+    /// The slot key: never 0, since a status code is at least 100.
+    pub(crate) const fn key(self) -> u16 {
+        self.status | (self.failure as u16) << STATUS_BITS
+    }
+
+    pub(crate) fn from_key(key: u16) -> Self {
+        Self {
+            status: key & STATUS_MASK,
+            failure: Failure::ALL[usize::from(key >> STATUS_BITS)],
+        }
+    }
+
+    /// An error in the conventions' sense: a `5xx`, or a failure without
+    /// a status.
+    pub(crate) const fn is_error(self) -> bool {
+        self.status >= 500 || !matches!(self.failure, Failure::None)
+    }
+}
+
+/// The `error_type` label of one series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum ErrorType {
+    /// A `5xx` response: its status code.
+    Status(u16),
+    Failure(Failure),
+    /// Errors of a row whose status slots were used up.
+    Other,
+}
+
+impl ErrorType {
+    /// The label of requests ending with `outcome`, if they are errors.
+    pub(crate) fn of(outcome: Outcome) -> Option<Self> {
+        match outcome.failure {
+            Failure::None if outcome.status >= 500 => Some(Self::Status(outcome.status)),
+            Failure::None => None,
+            failure => Some(Self::Failure(failure)),
+        }
+    }
+}
+
+/// `url_scheme`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Scheme {
+    Http,
+    Https,
+}
+
+impl Scheme {
+    const ALL: [Self; 2] = [Self::Http, Self::Https];
+
+    pub(crate) const fn as_str(self) -> &'static str {
+        match self {
+            Self::Http => "http",
+            Self::Https => "https",
+        }
+    }
+}
+
+/// `network_protocol_version`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum ProtocolVersion {
+    Http10,
+    Http11,
+    Http2,
+    Http3,
+}
+
+impl ProtocolVersion {
+    const ALL: [Self; 4] = [Self::Http10, Self::Http11, Self::Http2, Self::Http3];
+
+    pub(crate) const fn as_str(self) -> &'static str {
+        match self {
+            Self::Http10 => "1.0",
+            Self::Http11 => "1.1",
+            Self::Http2 => "2",
+            Self::Http3 => "3",
+        }
+    }
+
+    fn of(version: Version) -> Self {
+        match version {
+            Version::HTTP_2 => Self::Http2,
+            Version::HTTP_3 => Self::Http3,
+            Version::HTTP_11 => Self::Http11,
+            // actix-web's HTTP/1 codec reads `HTTP/1.0` and `HTTP/1.1` only;
+            // 0.9 cannot reach a handler, and would be closest to 1.0.
+            _ => Self::Http10,
+        }
+    }
+}
+
+/// The most extra methods an app can declare: the method label is an `u8`
+/// index, and each label is a row per route.
+pub(crate) const MAX_EXTRA_METHODS: usize = 32;
+
+/// The number of method labels there can be: the standard ten and the
+/// extra ones.
+pub(crate) const MAX_METHOD_LABELS: usize = HttpMethod::ALL.len() + MAX_EXTRA_METHODS;
+
+/// Which attributes an app turned on, and its extra methods: what turns a
+/// request into the indexes of its cells.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Attributes {
+    pub(crate) url_scheme: bool,
+    pub(crate) protocol_version: bool,
+    pub(crate) error_type: bool,
+    /// Methods beyond the nine, in label order after `_OTHER`.
+    pub(crate) extra_methods: Box<[Box<str>]>,
+}
+
+impl Attributes {
+    /// The number of method labels: ten, and the extra methods.
+    pub(crate) fn methods(&self) -> usize {
+        HttpMethod::ALL.len() + self.extra_methods.len()
+    }
+
+    /// The method label index of a request.
+    #[inline]
+    pub(crate) fn method_of(&self, method: &actix_web::http::Method) -> u8 {
+        match HttpMethod::from_method(method) {
+            HttpMethod::Other if !self.extra_methods.is_empty() => {
+                self.declared_method(method.as_str())
+            }
+            standard => standard.index() as u8,
+        }
+    }
+
+    /// The method label index of a method token as written: a standard
+    /// method, an extra one, or `_OTHER`.
+    pub(crate) fn declared_method(&self, token: &str) -> u8 {
+        match HttpMethod::from_bytes(token.as_bytes()) {
+            HttpMethod::Other => self
+                .extra_methods
+                .iter()
+                .position(|extra| **extra == *token)
+                .map_or(HttpMethod::Other.index(), |i| HttpMethod::ALL.len() + i)
+                as u8,
+            standard => standard.index() as u8,
+        }
+    }
+
+    /// The label value of method index `index`.
+    pub(crate) fn method_label(&self, index: u8) -> &str {
+        let index = usize::from(index);
+        match HttpMethod::ALL.get(index) {
+            Some(method) => method.as_str(),
+            None => &self.extra_methods[index - HttpMethod::ALL.len()],
+        }
+    }
+
+    fn schemes(&self) -> usize {
+        if self.url_scheme {
+            Scheme::ALL.len()
+        } else {
+            1
+        }
+    }
+
+    fn versions(&self) -> usize {
+        if self.protocol_version {
+            ProtocolVersion::ALL.len()
+        } else {
+            1
+        }
+    }
+
+    /// The number of variants: 1 with neither scheme nor version on, 8 with
+    /// both.
+    pub(crate) fn variants(&self) -> usize {
+        self.schemes() * self.versions()
+    }
+
+    /// The number of `http_server_active_requests` series per method.
+    pub(crate) fn active_per_method(&self) -> usize {
+        self.schemes()
+    }
+
+    /// The variant of a request: its scheme and version, those that are on.
+    #[inline]
+    pub(crate) fn variant_of(&self, req: &ServiceRequest) -> u8 {
+        if !self.url_scheme && !self.protocol_version {
+            return 0;
+        }
+        let scheme = if self.url_scheme {
+            usize::from(req.app_config().secure())
+        } else {
+            0
+        };
+        let version = if self.protocol_version {
+            ProtocolVersion::of(req.version()) as usize
+        } else {
+            0
+        };
+        (scheme * self.versions() + version) as u8
+    }
+
+    /// The scheme of a variant, if the label is on.
+    pub(crate) fn scheme_of(&self, variant: u8) -> Option<Scheme> {
+        self.url_scheme
+            .then(|| Scheme::ALL[usize::from(variant) / self.versions()])
+    }
+
+    /// The protocol version of a variant, if the label is on.
+    pub(crate) fn version_of(&self, variant: u8) -> Option<ProtocolVersion> {
+        self.protocol_version
+            .then(|| ProtocolVersion::ALL[usize::from(variant) % self.versions()])
+    }
+
+    /// The index of a request's `http_server_active_requests` gauge.
+    #[inline]
+    pub(crate) fn active_index(&self, method: u8, variant: u8) -> usize {
+        let scheme = if self.url_scheme {
+            usize::from(variant) / self.versions()
+        } else {
+            0
+        };
+        usize::from(method) * self.schemes() + scheme
+    }
+
+    /// The scheme of gauge `index % active_per_method()`, if the label is on.
+    pub(crate) fn active_scheme(&self, index: usize) -> Option<Scheme> {
+        self.url_scheme
+            .then(|| Scheme::ALL[index % self.active_per_method()])
+    }
+
+    /// What a slot is claimed with: the failure only counts apart when
+    /// `error_type` is on.
+    #[inline]
+    pub(crate) fn outcome(&self, status: u16, failure: Failure) -> Outcome {
+        if self.error_type {
+            Outcome::new(status, failure)
+        } else {
+            Outcome::new(status, Failure::None)
+        }
+    }
+}
+
+/// Whether `token` is an HTTP method token (RFC 9110's `tchar`s).
+pub(crate) fn is_method_token(token: &str) -> bool {
+    !token.is_empty()
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_outcome_survives_its_key() {
+        for failure in Failure::ALL {
+            for status in [100, 200, 499, 500, 999] {
+                let outcome = Outcome::new(status, failure);
+                assert_ne!(outcome.key(), 0);
+                assert_eq!(Outcome::from_key(outcome.key()), outcome);
+            }
+        }
+    }
+
+    #[test]
+    fn variants_cover_every_scheme_and_version_once() {
+        let attributes = Attributes {
+            url_scheme: true,
+            protocol_version: true,
+            ..Attributes::default()
+        };
+        let mut seen = std::collections::BTreeSet::new();
+        for variant in 0..attributes.variants() as u8 {
+            seen.insert((
+                attributes.scheme_of(variant).unwrap(),
+                attributes.version_of(variant).unwrap(),
+            ));
+        }
+        assert_eq!(seen.len(), 8);
+        assert_eq!(Attributes::default().variants(), 1);
+        assert_eq!(Attributes::default().scheme_of(0), None);
+    }
+
+    #[test]
+    fn extra_methods_follow_the_standard_labels() {
+        let attributes = Attributes {
+            extra_methods: ["PROPFIND".into(), "QUERY".into()].into(),
+            ..Attributes::default()
+        };
+        assert_eq!(attributes.declared_method("GET"), 0);
+        assert_eq!(attributes.declared_method("PROPFIND"), 10);
+        assert_eq!(attributes.method_label(11), "QUERY");
+        assert_eq!(attributes.declared_method("BREW"), 9);
+        assert_eq!(attributes.method_label(9), "_OTHER");
+        assert!(is_method_token("M-SEARCH") && !is_method_token("GET /") && !is_method_token(""));
+    }
+}
