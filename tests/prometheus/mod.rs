@@ -1,8 +1,9 @@
-//! Plumbing for `tests/prometheus_e2e.rs`: the external tools, a temporary
-//! directory, child processes that die with their guard, two tiny HTTP
-//! clients, and a Prometheus server on a loopback port.
+//! Plumbing for `tests/prometheus_e2e.rs` and `tests/replicas_e2e.rs`: the
+//! external tools, a temporary directory, child processes that die with their
+//! guard, two tiny HTTP clients, and a Prometheus server on a loopback port.
 //!
 //! Every wait is a loop bounded by a deadline; nothing sleeps to synchronise.
+#![allow(dead_code, reason = "each test binary uses a subset")]
 
 use std::fmt::Write as _;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -44,6 +45,7 @@ pub fn tool(name: &str) -> PathBuf {
         })
 }
 
+#[allow(unused_imports, reason = "each test binary uses a subset")]
 pub use crate::common::promtool;
 
 /// A directory under the system's temporary directory, removed on drop.
@@ -89,8 +91,8 @@ pub struct Process {
 }
 
 impl Process {
-    /// Starts `command` with its output in `log`.
-    fn spawn(mut command: Command, log: PathBuf) -> io::Result<Self> {
+    /// Starts `command` with its output (stdout and stderr) in `log`.
+    pub fn spawn(mut command: Command, log: PathBuf) -> io::Result<Self> {
         let out = std::fs::File::create(&log)?;
         let err = out.try_clone()?;
         let child = command
@@ -102,7 +104,7 @@ impl Process {
     }
 
     /// The exit status, if the process has already exited.
-    fn exited(&mut self) -> Option<std::process::ExitStatus> {
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
         self.child.try_wait().ok().flatten()
     }
 
@@ -267,10 +269,12 @@ impl std::fmt::Display for ApiError {
 }
 
 /// A Prometheus server on a loopback port, with its data in a temporary
-/// directory, scraping one target. Stopped on drop.
+/// directory, scraping the targets of one job. Stopped on drop.
 #[derive(Debug)]
 pub struct Prometheus {
     addr: SocketAddr,
+    /// How many targets the job has.
+    targets: usize,
     // Dropped in this order: the process first, then its directory.
     process: Process,
     _dir: TempDir,
@@ -281,6 +285,15 @@ impl Prometheus {
     /// [`SCRAPE_INTERVAL`] with `sample_limit`, evaluating `rule_files` as
     /// often, and waits until it is ready.
     pub fn start(target: SocketAddr, sample_limit: u64, rule_files: &[&Path]) -> Self {
+        Self::start_job(&[target], sample_limit, rule_files)
+    }
+
+    /// Starts Prometheus scraping the `/metrics` of every one of `targets`
+    /// in the one job [`JOB`] (each target its own `instance`), every
+    /// [`SCRAPE_INTERVAL`], with `sample_limit` per target; evaluating
+    /// `rule_files` as often. Waits until it is ready.
+    pub fn start_job(targets: &[SocketAddr], sample_limit: u64, rule_files: &[&Path]) -> Self {
+        assert!(!targets.is_empty(), "a job needs at least one target");
         let binary = tool("prometheus");
         let dir = TempDir::new("prometheus");
         let config = dir.path().join("prometheus.yml");
@@ -294,10 +307,12 @@ impl Prometheus {
         for file in rule_files {
             writeln!(yaml, "  - '{}'", file.display()).expect("writing to a String cannot fail");
         }
+        let targets_yaml: Vec<String> = targets.iter().map(|t| format!("'{t}'")).collect();
         write!(
             yaml,
             "scrape_configs:\n  - job_name: {JOB}\n    sample_limit: {sample_limit}\n    \
-             static_configs:\n      - targets: ['{target}']\n"
+             static_configs:\n      - targets: [{}]\n",
+            targets_yaml.join(", ")
         )
         .expect("writing to a String cannot fail");
         std::fs::write(&config, yaml).expect("the config is written");
@@ -331,6 +346,7 @@ impl Prometheus {
                 if matches!(http_get(addr, "/-/ready"), Ok((200, _))) {
                     return Self {
                         addr,
+                        targets: targets.len(),
                         process,
                         _dir: dir,
                     };
@@ -386,27 +402,45 @@ impl Prometheus {
         Ok(data["result"].as_array().cloned().unwrap_or_default())
     }
 
-    /// Waits for a scrape of the app that started after `after` (Unix
-    /// seconds): everything sent before `after` is in it. Returns the scrape's
-    /// timestamp as Prometheus prints it.
+    /// Waits until every target of the job has been scraped by a scrape
+    /// that started after `after` (Unix seconds): everything sent before
+    /// `after` is in it. Returns the timestamp of the latest of those
+    /// scrapes, as Prometheus prints it: an instant query at that time reads
+    /// each target's post-`after` scrape.
     pub fn wait_for_scrape_after(&self, after: f64) -> String {
         wait_until(
-            "a scrape after the traffic",
+            "a scrape of every target after the traffic",
             10 * SCRAPE_INTERVAL,
             || -> Result<String, String> {
                 let result = self
                     .query(&format!("timestamp(up{{job=\"{JOB}\"}})"), None)
                     .map_err(|e| e.to_string())?;
-                let latest = result
-                    .first()
-                    .and_then(|sample| sample["value"][1].as_str())
-                    .ok_or_else(|| format!("no scrape yet: {result:?}"))?;
-                let seconds: f64 = latest.parse().map_err(|_| latest.to_owned())?;
-                if seconds > after {
-                    Ok(latest.to_owned())
-                } else {
-                    Err(format!("latest scrape at {latest}, not after {after}"))
+                if result.len() != self.targets {
+                    return Err(format!(
+                        "{} of {} targets scraped so far: {result:?}",
+                        result.len(),
+                        self.targets
+                    ));
                 }
+                let mut latest: Option<(f64, &str)> = None;
+                for sample in &result {
+                    let printed = sample["value"][1]
+                        .as_str()
+                        .ok_or_else(|| format!("no timestamp in {sample}"))?;
+                    let seconds: f64 = printed.parse().map_err(|_| printed.to_owned())?;
+                    if seconds <= after {
+                        return Err(format!(
+                            "{} last scraped at {printed}, not after {after}",
+                            sample["metric"]["instance"]
+                        ));
+                    }
+                    if latest.is_none_or(|(most, _)| seconds > most) {
+                        latest = Some((seconds, printed));
+                    }
+                }
+                latest
+                    .map(|(_, printed)| printed.to_owned())
+                    .ok_or_else(|| "no target".to_owned())
             },
         )
     }

@@ -167,16 +167,40 @@ pub(crate) const MAX_METHOD_LABELS: usize = HttpMethod::ALL.len() + MAX_EXTRA_ME
 
 /// Which attributes an app turned on, and its extra methods: what turns a
 /// request into the indexes of its cells.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct Attributes {
-    pub(crate) url_scheme: bool,
-    pub(crate) protocol_version: bool,
-    pub(crate) error_type: bool,
+    url_scheme: bool,
+    protocol_version: bool,
+    error_type: bool,
     /// Methods beyond the nine, in label order after `_OTHER`.
-    pub(crate) extra_methods: Box<[Box<str>]>,
+    extra_methods: Box<[Box<str>]>,
+    /// Schemes told apart: 2 with `url_scheme`, else 1.
+    schemes: usize,
+    /// Versions told apart: 4 with `protocol_version`, else 1.
+    versions: usize,
 }
 
 impl Attributes {
+    pub(crate) fn new(
+        url_scheme: bool,
+        protocol_version: bool,
+        error_type: bool,
+        extra_methods: Box<[Box<str>]>,
+    ) -> Self {
+        Self {
+            url_scheme,
+            protocol_version,
+            error_type,
+            extra_methods,
+            schemes: if url_scheme { Scheme::ALL.len() } else { 1 },
+            versions: if protocol_version {
+                ProtocolVersion::ALL.len()
+            } else {
+                1
+            },
+        }
+    }
+
     /// The number of method labels: ten, and the extra methods.
     pub(crate) fn methods(&self) -> usize {
         HttpMethod::ALL.len() + self.extra_methods.len()
@@ -216,31 +240,15 @@ impl Attributes {
         }
     }
 
-    fn schemes(&self) -> usize {
-        if self.url_scheme {
-            Scheme::ALL.len()
-        } else {
-            1
-        }
-    }
-
-    fn versions(&self) -> usize {
-        if self.protocol_version {
-            ProtocolVersion::ALL.len()
-        } else {
-            1
-        }
-    }
-
     /// The number of variants: 1 with neither scheme nor version on, 8 with
     /// both.
     pub(crate) fn variants(&self) -> usize {
-        self.schemes() * self.versions()
+        self.schemes * self.versions
     }
 
     /// The number of `http_server_active_requests` series per method.
     pub(crate) fn active_per_method(&self) -> usize {
-        self.schemes()
+        self.schemes
     }
 
     /// The variant of a request: its scheme and version, those that are on.
@@ -259,30 +267,27 @@ impl Attributes {
         } else {
             0
         };
-        (scheme * self.versions() + version) as u8
+        (scheme * self.versions + version) as u8
     }
 
     /// The scheme of a variant, if the label is on.
     pub(crate) fn scheme_of(&self, variant: u8) -> Option<Scheme> {
         self.url_scheme
-            .then(|| Scheme::ALL[usize::from(variant) / self.versions()])
+            .then(|| Scheme::ALL[usize::from(variant) / self.versions])
     }
 
     /// The protocol version of a variant, if the label is on.
     pub(crate) fn version_of(&self, variant: u8) -> Option<ProtocolVersion> {
         self.protocol_version
-            .then(|| ProtocolVersion::ALL[usize::from(variant) % self.versions()])
+            .then(|| ProtocolVersion::ALL[usize::from(variant) % self.versions])
     }
 
-    /// The index of a request's `http_server_active_requests` gauge.
+    /// The index of a request's `http_server_active_requests` gauge: by
+    /// method and scheme. A variant is `scheme * versions + version`, with
+    /// scheme 0 when `url_scheme` is off.
     #[inline]
     pub(crate) fn active_index(&self, method: u8, variant: u8) -> usize {
-        let scheme = if self.url_scheme {
-            usize::from(variant) / self.versions()
-        } else {
-            0
-        };
-        usize::from(method) * self.schemes() + scheme
+        usize::from(method) * self.schemes + usize::from(variant) / self.versions
     }
 
     /// The scheme of gauge `index % active_per_method()`, if the label is on.
@@ -328,11 +333,7 @@ mod tests {
 
     #[test]
     fn variants_cover_every_scheme_and_version_once() {
-        let attributes = Attributes {
-            url_scheme: true,
-            protocol_version: true,
-            ..Attributes::default()
-        };
+        let attributes = Attributes::new(true, true, false, Box::default());
         let mut seen = std::collections::BTreeSet::new();
         for variant in 0..attributes.variants() as u8 {
             seen.insert((
@@ -341,16 +342,29 @@ mod tests {
             ));
         }
         assert_eq!(seen.len(), 8);
-        assert_eq!(Attributes::default().variants(), 1);
-        assert_eq!(Attributes::default().scheme_of(0), None);
+        let plain = Attributes::new(false, false, false, Box::default());
+        assert_eq!(plain.variants(), 1);
+        assert_eq!(plain.scheme_of(0), None);
+        for method in 0..12 {
+            for variant in 0..8 {
+                let index = attributes.active_index(method, variant);
+                assert_eq!(index / 2, usize::from(method));
+                assert_eq!(
+                    attributes.active_scheme(index),
+                    attributes.scheme_of(variant)
+                );
+            }
+        }
     }
 
     #[test]
     fn extra_methods_follow_the_standard_labels() {
-        let attributes = Attributes {
-            extra_methods: ["PROPFIND".into(), "QUERY".into()].into(),
-            ..Attributes::default()
-        };
+        let attributes = Attributes::new(
+            false,
+            false,
+            false,
+            ["PROPFIND".into(), "QUERY".into()].into(),
+        );
         assert_eq!(attributes.declared_method("GET"), 0);
         assert_eq!(attributes.declared_method("PROPFIND"), 10);
         assert_eq!(attributes.method_label(11), "QUERY");

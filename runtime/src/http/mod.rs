@@ -449,12 +449,12 @@ impl HttpMetricsBuilder {
         }
         warn_if_empty();
 
-        let attributes = Attributes {
-            url_scheme: self.url_scheme,
-            protocol_version: self.protocol_version,
-            error_type: self.error_type,
-            extra_methods: self.methods.iter().map(|m| m.as_str().into()).collect(),
-        };
+        let attributes = Attributes::new(
+            self.url_scheme,
+            self.protocol_version,
+            self.error_type,
+            self.methods.iter().map(|m| m.as_str().into()).collect(),
+        );
         let shape = Shape {
             durations: Bounds::seconds(&self.buckets),
             sizes: self.body_sizes.as_deref().map(Bounds::bytes),

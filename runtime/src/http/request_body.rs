@@ -19,19 +19,20 @@ use actix_web::web::Bytes;
 use futures_core::Stream;
 
 /// What the app has read of a request body.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Read {
     bytes: Cell<u64>,
     /// The stream said it had no more.
     ended: Cell<bool>,
+    /// The `Content-Length` the client declared.
+    declared: Option<u64>,
 }
 
-/// A request's body size, as far as it is known.
+/// A request's body size, as far as it is known: one pointer, so that the
+/// request's state, which moves with its response, stays small.
 #[derive(Debug)]
 pub(crate) struct RequestBodySize {
     read: Rc<Read>,
-    /// The `Content-Length` the client declared.
-    declared: Option<u64>,
 }
 
 impl RequestBodySize {
@@ -41,7 +42,7 @@ impl RequestBodySize {
     /// sent all the same.
     pub(crate) fn bytes(&self) -> u64 {
         let read = self.read.bytes.get();
-        match self.declared {
+        match self.read.declared {
             Some(declared) if !self.read.ended.get() => declared.max(read),
             _ => read,
         }
@@ -59,7 +60,11 @@ pub(crate) fn measure(req: &mut ServiceRequest) -> Option<RequestBodySize> {
     if matches!(payload, Payload::None) {
         return None;
     }
-    let read = Rc::new(Read::default());
+    let read = Rc::new(Read {
+        bytes: Cell::new(0),
+        ended: Cell::new(false),
+        declared,
+    });
     let inner = payload.take();
     *payload = Payload::Stream {
         payload: Box::pin(Counting {
@@ -67,7 +72,7 @@ pub(crate) fn measure(req: &mut ServiceRequest) -> Option<RequestBodySize> {
             read: Rc::clone(&read),
         }),
     };
-    Some(RequestBodySize { read, declared })
+    Some(RequestBodySize { read })
 }
 
 /// The request body, counted as it passes.
