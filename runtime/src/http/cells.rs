@@ -63,9 +63,15 @@ impl Bounds {
     }
 
     /// The bucket an observation falls into: the first bound `>=` the value,
-    /// or the `+Inf` bucket.
+    /// or the `+Inf` bucket. A scan from the smallest bound: most requests
+    /// fall in the first buckets, which a scan reaches in a compare or two
+    /// where a binary search always takes four.
+    #[inline]
     fn bucket_of(&self, value: u64) -> usize {
-        self.recorded.partition_point(|&bound| bound < value)
+        self.recorded
+            .iter()
+            .position(|&bound| value <= bound)
+            .unwrap_or(self.recorded.len())
     }
 }
 

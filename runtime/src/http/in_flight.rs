@@ -10,7 +10,7 @@ use crate::http::attributes::Failure;
 use crate::http::cells::Observation;
 use crate::http::claim::{self, Claim};
 use crate::http::clock;
-use crate::http::request_body::RequestBodySize;
+use crate::http::body_sizes::BodySizes;
 use crate::http::shared::{Shared, Target};
 use crate::labels::CLIENT_CLOSED_REQUEST;
 
@@ -54,40 +54,41 @@ pub(crate) struct InFlight {
     /// The scheme and protocol version, see
     /// [`Attributes::variant_of`](crate::http::attributes::Attributes::variant_of).
     variant: u8,
+    /// The `http_server_active_requests` gauge it counts in.
+    active: u16,
     phase: Phase,
-    /// The response body bytes sent so far.
-    response_bytes: u64,
-    /// The request body as it is read, when body sizes are on and the
-    /// request has one.
-    request_body: Option<RequestBodySize>,
+    /// The bodies' bytes, when body sizes are on.
+    sizes: Option<Rc<BodySizes>>,
 }
 
 impl InFlight {
     /// A request that has just arrived: counts it as active.
     #[allow(clippy::redundant_allocation, reason = "see `InFlight::shared`")]
     pub(crate) fn new(shared: &Rc<Arc<Shared>>, method: u8, variant: u8, start: u64) -> Self {
-        shared.active[shared.attributes.active_index(method, variant)]
-            .fetch_add(1, Ordering::Relaxed);
+        let active = shared.attributes.active_index(method, variant);
+        shared.active[active].fetch_add(1, Ordering::Relaxed);
         Self {
             shared: Rc::clone(shared),
             start,
             method,
             variant,
+            active: active as u16,
             phase: Phase::Routing(Claim::None),
-            response_bytes: 0,
-            request_body: None,
+            sizes: None,
         }
     }
 
-    /// Counts the request body's bytes as the app reads them.
-    pub(crate) fn measure_request_body(&mut self, size: RequestBodySize) {
-        self.request_body = Some(size);
+    /// Counts the bodies' bytes in `sizes`.
+    pub(crate) fn measure_bodies(&mut self, sizes: Rc<BodySizes>) {
+        self.sizes = Some(sizes);
     }
 
     /// `bytes` more of the response body are on their way.
     #[inline]
-    pub(crate) fn sent(&mut self, bytes: usize) {
-        self.response_bytes += bytes as u64;
+    pub(crate) fn sent(&self, bytes: usize) {
+        if let Some(sizes) = &self.sizes {
+            sizes.sent(bytes);
+        }
     }
 
     /// What the routing has said about the request so far.
@@ -144,8 +145,8 @@ impl InFlight {
             variant: self.variant,
             outcome: shared.attributes.outcome(status, failure),
             nanos: clock::since(self.start),
-            request_bytes: self.request_body.as_ref().map_or(0, RequestBodySize::bytes),
-            response_bytes: self.response_bytes,
+            request_bytes: self.sizes.as_ref().map_or(0, |s| s.request_bytes()),
+            response_bytes: self.sizes.as_ref().map_or(0, |s| s.response_bytes()),
         };
         shared.record(target, self.method, &observation);
         self.phase = Phase::Recorded;
@@ -172,8 +173,6 @@ impl Drop for InFlight {
         if let Some((target, status, failure)) = ending {
             self.record(target, status, failure);
         }
-        let shared = &self.shared;
-        shared.active[shared.attributes.active_index(self.method, self.variant)]
-            .fetch_sub(1, Ordering::Relaxed);
+        self.shared.active[usize::from(self.active)].fetch_sub(1, Ordering::Relaxed);
     }
 }

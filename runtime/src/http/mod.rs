@@ -8,7 +8,7 @@
 //! - [`service`]: the `Transform`, the per-worker service and the future of a
 //!   request; [`in_flight`]: a request's life as a state type;
 //!   [`body`]: the response body that counts the request at its last byte;
-//!   [`request_body`]: the request body's size, counted as the app reads it;
+//!   [`body_sizes`]: the bodies' bytes, counted as they pass;
 //! - [`mounts`]: the mount table; [`stamp`]: the per-mount stamp;
 //!   [`claim`]: how a stamp tells the middleware which mount serves a
 //!   request; [`builders`]: the registered route builders (`resource!`,
@@ -17,6 +17,7 @@
 
 pub(crate) mod attributes;
 pub(crate) mod body;
+pub(crate) mod body_sizes;
 pub(crate) mod builders;
 pub(crate) mod cells;
 pub(crate) mod claim;
@@ -24,7 +25,6 @@ pub(crate) mod clock;
 pub(crate) mod collector;
 pub(crate) mod in_flight;
 pub(crate) mod mounts;
-pub(crate) mod request_body;
 pub(crate) mod service;
 pub(crate) mod shared;
 pub(crate) mod stamp;
@@ -370,9 +370,9 @@ impl HttpMetricsBuilder {
     /// streaming bodies included: the response body as the server sends it
     /// (after any compression inside the app), the request body as the app
     /// reads it; a request body the app does not read to its end counts its
-    /// `Content-Length` when the client declared one. Off by default: a
-    /// request with a body then costs two allocations (its count and the
-    /// stream that counts), and each series three histograms.
+    /// `Content-Length` when the client declared one. Off by default: each
+    /// request then costs an allocation (its counts), one more when it has a
+    /// body (the stream that counts it), and each series three histograms.
     ///
     /// # Errors (at [`build`](Self::build))
     ///

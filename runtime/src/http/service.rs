@@ -17,7 +17,7 @@ use crate::http::body::MeteredBody;
 use crate::http::claim::{self, Claim};
 use crate::http::clock;
 use crate::http::in_flight::InFlight;
-use crate::http::request_body;
+use crate::http::body_sizes;
 use crate::http::shared::{Shared, Target};
 
 impl<S, B> Transform<S, ServiceRequest> for HttpMetrics
@@ -70,10 +70,8 @@ where
         let method = attributes.method_of(req.method());
         let variant = attributes.variant_of(&req);
         let mut in_flight = InFlight::new(shared, method, variant, start);
-        if shared.shape.sizes.is_some()
-            && let Some(size) = request_body::measure(&mut req)
-        {
-            in_flight.measure_request_body(size);
+        if shared.shape.sizes.is_some() {
+            in_flight.measure_bodies(body_sizes::measure(&mut req));
         }
         // actix-web routes synchronously: the stamp claims the request now,
         // unless a middleware in between defers its inner call to a poll.

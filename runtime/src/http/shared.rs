@@ -120,6 +120,7 @@ impl Target {
 }
 
 impl Shared {
+    #[inline]
     pub(crate) fn record(&self, target: Target, method: u8, observation: &Observation) {
         let method_index = usize::from(method);
         let row = match target {
