@@ -139,6 +139,26 @@ impl Histogram {
         self.sum.fetch_add(value, Ordering::Relaxed);
     }
 
+    /// What the encoder takes, without allocating: the `(upper bound,
+    /// count)` pairs written into `out` (cleared first), and the sum and
+    /// count.
+    pub(crate) fn read_into(&self, bounds: &Bounds, out: &mut Vec<(f64, u64)>) -> (f64, u64) {
+        out.clear();
+        out.extend(
+            bounds
+                .exported
+                .iter()
+                .copied()
+                .chain(std::iter::once(f64::INFINITY))
+                .zip(self.buckets.iter().map(|b| b.load(Ordering::Relaxed))),
+        );
+        let count = out.iter().map(|(_, count)| count).sum();
+        (
+            self.sum.load(Ordering::Relaxed) as f64 / bounds.scale,
+            count,
+        )
+    }
+
     fn snapshot(&self, bounds: &Bounds) -> Snapshot {
         let buckets: Vec<u64> = self
             .buckets
@@ -207,18 +227,6 @@ pub(crate) struct SlotSnapshot {
     pub(crate) duration: Snapshot,
     /// Request and response body sizes, when they are on.
     pub(crate) sizes: Option<[Snapshot; 2]>,
-}
-
-impl SlotSnapshot {
-    pub(crate) fn add(&mut self, other: &SlotSnapshot) {
-        self.duration.add(&other.duration);
-        if let (Some([my_request, my_response]), Some([request, response])) =
-            (&mut self.sizes, &other.sizes)
-        {
-            my_request.add(request);
-            my_response.add(response);
-        }
-    }
 }
 
 /// The labels of one slot besides route and method.
@@ -298,11 +306,12 @@ impl Row {
         block + shape.status_slots + usize::from(error_overflow)
     }
 
-    /// Every slot that has seen a request, with its labels.
-    pub(crate) fn snapshots<'a>(
+    /// Every slot that may have seen a request, with its labels and series
+    /// index: the claimed slots and the overflows, in slot order.
+    pub(crate) fn series<'a>(
         &'a self,
         shape: &'a Shape,
-    ) -> impl Iterator<Item = (SlotLabels, SlotSnapshot)> + 'a {
+    ) -> impl Iterator<Item = (SlotLabels, usize)> + 'a {
         (0..shape.variants).flat_map(move |variant| {
             let block = variant * shape.series_per_variant();
             let variant_keys = &self.keys[variant * shape.status_slots..][..shape.status_slots];
@@ -333,11 +342,28 @@ impl Row {
                 };
                 (labels, block + shape.status_slots + overflow)
             });
-            claimed
-                .chain(overflows)
-                .map(move |(labels, series)| (labels, self.snapshot(shape, series)))
-                .filter(|(_, snapshot)| snapshot.duration.count > 0)
+            claimed.chain(overflows)
         })
+    }
+
+    /// The histogram of series `series`: its durations, or a body size when
+    /// those are on.
+    pub(crate) fn histogram(&self, kind: Kind, series: usize) -> Option<&Histogram> {
+        match kind {
+            Kind::Duration => self.durations.get(series),
+            Kind::RequestSize => self.sizes.get(series).map(|[request, _]| request),
+            Kind::ResponseSize => self.sizes.get(series).map(|[_, response]| response),
+        }
+    }
+
+    /// Every slot that has seen a request, with its labels.
+    pub(crate) fn snapshots<'a>(
+        &'a self,
+        shape: &'a Shape,
+    ) -> impl Iterator<Item = (SlotLabels, SlotSnapshot)> + 'a {
+        self.series(shape)
+            .map(move |(labels, series)| (labels, self.snapshot(shape, series)))
+            .filter(|(_, snapshot)| snapshot.duration.count > 0)
     }
 
     fn snapshot(&self, shape: &Shape, series: usize) -> SlotSnapshot {
@@ -350,6 +376,14 @@ impl Row {
             ),
         }
     }
+}
+
+/// The histograms of a series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Duration,
+    RequestSize,
+    ResponseSize,
 }
 
 #[cfg(test)]
@@ -479,6 +513,8 @@ mod tests {
         const PER_THREAD: u64 = 200_000;
         let shape = shape(2, false);
         let row = Row::new(&shape);
+        // 200 holds a slot before the race: 404 and 503 race for the other.
+        observe(&row, &shape, 200, 0);
         std::thread::scope(|scope| {
             for code in [200, 404, 200, 503] {
                 let (row, shape) = (&row, &shape);
@@ -497,10 +533,10 @@ mod tests {
             })
             .collect();
         let total: u64 = seen.iter().map(|(_, count, _)| count).sum();
-        assert_eq!(total, 4 * PER_THREAD, "{seen:?}");
+        assert_eq!(total, 4 * PER_THREAD + 1, "{seen:?}");
         assert!(seen.iter().all(|(_, count, buckets)| count == buckets));
         assert!(
-            seen.contains(&(Status::Code(200), 2 * PER_THREAD, 2 * PER_THREAD)),
+            seen.contains(&(Status::Code(200), 2 * PER_THREAD + 1, 2 * PER_THREAD + 1)),
             "{seen:?}"
         );
     }

@@ -17,7 +17,7 @@ use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Unit;
 
 use crate::http::attributes::{ErrorType, ProtocolVersion, Scheme};
-use crate::http::cells::{Bounds, Row, SlotLabels, SlotSnapshot, Snapshot, Status};
+use crate::http::cells::{Bounds, Kind, Row, SlotLabels, Snapshot, Status};
 use crate::http::mounts;
 use crate::http::shared::Shared;
 use crate::inventory::RouteInfo;
@@ -38,34 +38,39 @@ pub(crate) struct HttpCollector {
     shared: Arc<Shared>,
 }
 
-/// One series' labels: route, method label index, and the slot's.
-type SeriesKey = (&'static str, u8, SlotLabels);
+/// A row to encode, with the labels its series share.
+struct Source<'a> {
+    /// Rows with the same key carry the same label sets, and are merged: two
+    /// mounts can resolve to one template.
+    key: (u32, u8),
+    route: &'static str,
+    method: u8,
+    row: &'a Row,
+}
+
+/// The key of the `unmatched` and `unregistered` rows: after every template.
+const UNMATCHED_KEY: u32 = u32::MAX - 1;
+const UNREGISTERED_KEY: u32 = u32::MAX;
 
 impl HttpCollector {
     pub(crate) fn new(shared: Arc<Shared>) -> Self {
         Self { shared }
     }
 
-    /// Every series with at least one request, merged by label set (two
-    /// mounts can resolve to one template) and sorted.
-    fn series(&self) -> BTreeMap<SeriesKey, SlotSnapshot> {
+    /// Every row, grouped by label set: by template, then method.
+    fn sources(&self) -> Vec<Source<'_>> {
         let shared = &self.shared;
-        let mut series = BTreeMap::new();
-        let mut add = |route: &'static str, method: u8, row: &Row| {
-            for (labels, snapshot) in row.snapshots(&shared.shape) {
-                match series.entry((route, method, labels)) {
-                    Entry::Vacant(entry) => {
-                        entry.insert(snapshot);
-                    }
-                    Entry::Occupied(mut entry) => entry.get_mut().add(&snapshot),
-                }
-            }
-        };
+        let mut sources = Vec::new();
         for (id, mount) in mounts::all_mounts().into_iter().enumerate() {
             let id = u32::try_from(id).expect("mount ids fit in u32");
             if let Some(cells) = shared.mounts.get(id) {
                 for (method, row) in cells.rows() {
-                    add(mounts::template_of(mount.label), method, row);
+                    sources.push(Source {
+                        key: (mount.label, method),
+                        route: mounts::template_of(mount.label),
+                        method,
+                        row,
+                    });
                 }
             }
         }
@@ -76,13 +81,23 @@ impl HttpCollector {
             .enumerate()
         {
             let method = method as u8;
-            add(UNMATCHED, method, unmatched);
-            add(UNREGISTERED, method, unregistered);
+            for (key, route, row) in [
+                (UNMATCHED_KEY, UNMATCHED, unmatched),
+                (UNREGISTERED_KEY, UNREGISTERED, unregistered),
+            ] {
+                sources.push(Source {
+                    key: (key, method),
+                    route,
+                    method,
+                    row,
+                });
+            }
         }
-        series
+        sources.sort_by_key(|source| source.key);
+        sources
     }
 
-    fn labels<'a>(&'a self, &(route, method, slot): &SeriesKey) -> SeriesLabels<'a> {
+    fn labels(&self, route: &'static str, method: u8, slot: SlotLabels) -> SeriesLabels<'_> {
         let attributes = &self.shared.attributes;
         SeriesLabels {
             method: attributes.method_label(method),
@@ -92,6 +107,65 @@ impl HttpCollector {
             version: attributes.version_of(slot.variant),
             scheme: attributes.scheme_of(slot.variant),
         }
+    }
+
+    /// One family of request histograms: each series with a request, read
+    /// straight from its cells; the rows of one label set merged first.
+    fn encode_family(
+        &self,
+        family: &mut MetricEncoder<'_>,
+        sources: &[Source<'_>],
+        kind: Kind,
+        bounds: &Bounds,
+    ) -> Result<(), fmt::Error> {
+        let shape = &self.shared.shape;
+        // One buffer for every series' buckets.
+        let mut buckets = Vec::with_capacity(bounds.len());
+        for group in sources.chunk_by(|a, b| a.key == b.key) {
+            let (route, method) = (group[0].route, group[0].method);
+            if let [source] = group {
+                for (slot, series) in source.row.series(shape) {
+                    let Some(histogram) = source.row.histogram(kind, series) else {
+                        continue;
+                    };
+                    let (sum, count) = histogram.read_into(bounds, &mut buckets);
+                    if count > 0 {
+                        family
+                            .encode_family(&self.labels(route, method, slot))?
+                            .encode_histogram::<NoLabelSet>(sum, count, &buckets, None)?;
+                    }
+                }
+                continue;
+            }
+            let mut merged: BTreeMap<SlotLabels, Snapshot> = BTreeMap::new();
+            for source in group {
+                for (slot, snapshot) in source.row.snapshots(shape) {
+                    let snapshot = match (kind, snapshot.sizes) {
+                        (Kind::Duration, _) => snapshot.duration,
+                        (Kind::RequestSize, Some([request, _])) => request,
+                        (Kind::ResponseSize, Some([_, response])) => response,
+                        (_, None) => continue,
+                    };
+                    match merged.entry(slot) {
+                        Entry::Vacant(entry) => {
+                            entry.insert(snapshot);
+                        }
+                        Entry::Occupied(mut entry) => entry.get_mut().add(&snapshot),
+                    }
+                }
+            }
+            for (slot, snapshot) in merged {
+                family
+                    .encode_family(&self.labels(route, method, slot))?
+                    .encode_histogram::<NoLabelSet>(
+                        snapshot.sum,
+                        snapshot.count,
+                        snapshot.encoder_buckets(bounds, &mut buckets),
+                        None,
+                    )?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -107,47 +181,37 @@ impl HttpCollector {
     /// The request duration, and the body sizes when they are on.
     fn encode_requests(&self, encoder: &mut DescriptorEncoder<'_>) -> Result<(), fmt::Error> {
         let shared = &self.shared;
-        let series = self.series();
-        // One buffer for every series' buckets.
-        let mut buckets = Vec::with_capacity(shared.shape.durations.len());
+        let sources = self.sources();
         let mut family = encoder.encode_descriptor(
             &shared.names.duration,
             DURATION_HELP,
             Some(&Unit::Seconds),
             MetricType::Histogram,
         )?;
-        for (key, snapshot) in &series {
-            encode_histogram(
-                &mut family,
-                &self.labels(key),
-                &snapshot.duration,
-                &shared.shape.durations,
-                &mut buckets,
-            )?;
-        }
+        self.encode_family(
+            &mut family,
+            &sources,
+            Kind::Duration,
+            &shared.shape.durations,
+        )?;
         let Some(bounds) = &shared.shape.sizes else {
             return Ok(());
         };
-        for (which, (name, help)) in [
-            (&shared.names.request_size, REQUEST_SIZE_HELP),
-            (&shared.names.response_size, RESPONSE_SIZE_HELP),
-        ]
-        .into_iter()
-        .enumerate()
-        {
+        for (kind, name, help) in [
+            (
+                Kind::RequestSize,
+                &shared.names.request_size,
+                REQUEST_SIZE_HELP,
+            ),
+            (
+                Kind::ResponseSize,
+                &shared.names.response_size,
+                RESPONSE_SIZE_HELP,
+            ),
+        ] {
             let mut family =
                 encoder.encode_descriptor(name, help, Some(&Unit::Bytes), MetricType::Histogram)?;
-            for (key, snapshot) in &series {
-                if let Some(sizes) = &snapshot.sizes {
-                    encode_histogram(
-                        &mut family,
-                        &self.labels(key),
-                        &sizes[which],
-                        bounds,
-                        &mut buckets,
-                    )?;
-                }
-            }
+            self.encode_family(&mut family, &sources, kind, bounds)?;
         }
         Ok(())
     }
@@ -216,23 +280,6 @@ impl HttpCollector {
         }
         Ok(())
     }
-}
-
-fn encode_histogram(
-    family: &mut MetricEncoder<'_>,
-    labels: &SeriesLabels<'_>,
-    snapshot: &Snapshot,
-    bounds: &Bounds,
-    buckets: &mut Vec<(f64, u64)>,
-) -> Result<(), fmt::Error> {
-    family
-        .encode_family(labels)?
-        .encode_histogram::<NoLabelSet>(
-            snapshot.sum,
-            snapshot.count,
-            snapshot.encoder_buckets(bounds, buckets),
-            None,
-        )
 }
 
 /// The methods a registration declares, or `*` when they are not known at

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use crate::http::attributes::Failure;
+use crate::http::body_sizes::BodySizes;
 use crate::http::cells::Observation;
 use crate::http::claim::{self, Claim};
 use crate::http::clock;
-use crate::http::body_sizes::BodySizes;
 use crate::http::shared::{Shared, Target};
 use crate::labels::CLIENT_CLOSED_REQUEST;
 

@@ -14,10 +14,10 @@ use actix_web::http::StatusCode;
 use crate::http::HttpMetrics;
 use crate::http::attributes::Failure;
 use crate::http::body::MeteredBody;
+use crate::http::body_sizes;
 use crate::http::claim::{self, Claim};
 use crate::http::clock;
 use crate::http::in_flight::InFlight;
-use crate::http::body_sizes;
 use crate::http::shared::{Shared, Target};
 
 impl<S, B> Transform<S, ServiceRequest> for HttpMetrics
