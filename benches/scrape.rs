@@ -145,8 +145,45 @@ fn sample_lines(text: &str) -> usize {
         .count()
 }
 
+/// With `SCRAPE_ONLY=CASE:WHICH:SCRAPES` in the environment (CASE an index
+/// into `CASES`, WHICH `route-labels` or `family`), the benchmark only
+/// encodes that registry SCRAPES times and exits: run it twice under
+/// `valgrind --tool=callgrind` with two counts, and the difference in
+/// instructions over the difference in scrapes is the instructions per
+/// scrape, free of timing noise (`scripts/scrape-instructions.sh`).
+const ONLY: &str = "SCRAPE_ONLY";
+
+fn scrape_only(system: &actix_web::rt::SystemRunner, only: &str) {
+    let parse = || -> Option<(usize, &str, u64)> {
+        let mut parts = only.split(':');
+        Some((
+            parts.next()?.parse().ok()?,
+            parts.next()?,
+            parts.next()?.parse().ok()?,
+        ))
+    };
+    let (case, which, scrapes) = parse()
+        .unwrap_or_else(|| panic!("{ONLY}=CASE:WHICH:SCRAPES, WHICH `route-labels` or `family`"));
+    let (_, routes, statuses) = CASES[case];
+    let registry = match which {
+        "route-labels" => route_labels_registry(system, routes, statuses),
+        "family" => family_registry(routes, statuses),
+        other => panic!("{ONLY}: unknown registry {other}"),
+    };
+    let mut text = String::new();
+    for _ in 0..scrapes {
+        text.clear();
+        encode(&mut text, &registry).expect("encodes");
+        black_box(text.len());
+    }
+}
+
 fn scrape(c: &mut Criterion) {
     let system = actix_web::rt::System::new();
+    if let Ok(only) = std::env::var(ONLY) {
+        scrape_only(&system, &only);
+        return;
+    }
     let mut table = Vec::new();
     for (series, routes, statuses) in CASES {
         let registries = [

@@ -15,7 +15,7 @@
 //! no ordering, and a scrape that reads a count a moment stale reads a value
 //! a scrape a moment earlier could have read.
 
-use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, Ordering};
 
 use crate::http::attributes::{ErrorType, Outcome};
 
@@ -249,6 +249,8 @@ pub(crate) struct Row {
     /// Request then response body sizes, like `durations`; empty when body
     /// sizes are off.
     sizes: Box<[[Histogram; 2]]>,
+    /// An overflow slot has seen a request: until then a scrape skips them.
+    overflowed: AtomicBool,
 }
 
 impl Row {
@@ -267,6 +269,7 @@ impl Row {
                     .collect(),
                 None => Box::new([]),
             },
+            overflowed: AtomicBool::new(false),
         }
     }
 
@@ -302,6 +305,7 @@ impl Row {
                 }
             }
         }
+        self.overflowed.store(true, Ordering::Relaxed);
         let error_overflow = shape.error_type && outcome.is_error();
         block + shape.status_slots + usize::from(error_overflow)
     }
@@ -334,7 +338,15 @@ impl Row {
                     };
                     (labels, block + slot)
                 });
-            let overflows = (0..shape.overflows()).map(move |overflow| {
+            // A scrape that reads the flag a moment before an overflowing
+            // request sets it reads the counts a scrape a moment earlier
+            // would have: the overflow series appears at the next one.
+            let overflows = if self.overflowed.load(Ordering::Relaxed) {
+                0..shape.overflows()
+            } else {
+                0..0
+            };
+            let overflows = overflows.map(move |overflow| {
                 let labels = SlotLabels {
                     variant: variant as u8,
                     status: Status::Other,

@@ -1,10 +1,9 @@
 //! Encodes the HTTP metrics at scrape time, through prometheus-client's
 //! [`Collector`].
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -255,13 +254,12 @@ impl HttpCollector {
                 .collect();
         mounted.sort_unstable_by_key(|&(template, handler, _)| (template, handler));
         mounted.dedup_by_key(|&mut (template, handler, _)| (template, handler));
-        for (template, handler, route) in mounted {
+        for (template, _, route) in mounted {
             family
-                .encode_family(&[
-                    ("http_route", template),
-                    ("http_request_methods", &methods_label(route)),
-                    ("handler", handler),
-                ])?
+                .encode_family(&RouteInfoLabels {
+                    route,
+                    mount: Some(template),
+                })?
                 .encode_gauge(&1_i64)?;
         }
         // actix-web tells a mount's full template only to a request
@@ -271,24 +269,63 @@ impl HttpCollector {
                 continue;
             }
             family
-                .encode_family(&[
-                    ("http_request_methods", methods_label(route).as_str()),
-                    ("handler", route.handler()),
-                    ("template", route.template().unwrap_or_default()),
-                ])?
+                .encode_family(&RouteInfoLabels { route, mount: None })?
                 .encode_gauge(&1_i64)?;
         }
         Ok(())
     }
 }
 
-/// The methods a registration declares, or `*` when they are not known at
-/// compile time.
-fn methods_label(route: &RouteInfo) -> String {
-    if route.methods().is_empty() {
-        "*".to_owned()
-    } else {
-        route.methods().join(",")
+/// The labels of one `http_server_route_info` series: a mount by its full
+/// template, or a registration no request reached yet by its declared one.
+struct RouteInfoLabels {
+    route: &'static RouteInfo,
+    /// The full template of the mount; `None` for an unresolved registration.
+    mount: Option<&'static str>,
+}
+
+impl EncodeLabelSet for RouteInfoLabels {
+    fn encode(&self, encoder: &mut LabelSetEncoder<'_>) -> Result<(), fmt::Error> {
+        if let Some(template) = self.mount {
+            ("http_route", template).encode(encoder.encode_label())?;
+        }
+        ("http_request_methods", Methods(self.route)).encode(encoder.encode_label())?;
+        ("handler", self.route.handler()).encode(encoder.encode_label())?;
+        if self.mount.is_none() {
+            let declared = self.route.template().unwrap_or_default();
+            ("template", declared).encode(encoder.encode_label())?;
+        }
+        Ok(())
+    }
+}
+
+/// The methods a registration declares, joined by `,`, or `*` when they are
+/// not known at compile time; written without allocating.
+struct Methods(&'static RouteInfo);
+
+impl EncodeLabelValue for Methods {
+    fn encode(&self, encoder: &mut LabelValueEncoder<'_>) -> Result<(), fmt::Error> {
+        let methods = self.0.methods();
+        if methods.is_empty() {
+            return encoder.write_str("*");
+        }
+        for (i, method) in methods.iter().enumerate() {
+            if i > 0 {
+                encoder.write_str(",")?;
+            }
+            encoder.write_str(method)?;
+        }
+        Ok(())
+    }
+}
+
+impl EncodeLabelValue for ErrorType {
+    fn encode(&self, encoder: &mut LabelValueEncoder<'_>) -> Result<(), fmt::Error> {
+        match self {
+            Self::Status(code) => code.encode(encoder),
+            Self::Failure(failure) => encoder.write_str(failure.as_str()),
+            Self::Other => encoder.write_str(OTHER_ERROR_TYPE),
+        }
     }
 }
 
@@ -304,25 +341,36 @@ struct SeriesLabels<'a> {
 
 impl EncodeLabelSet for SeriesLabels<'_> {
     fn encode(&self, encoder: &mut LabelSetEncoder<'_>) -> Result<(), fmt::Error> {
-        ("http_request_method", self.method).encode(encoder.encode_label())?;
-        ("http_response_status_code", self.status).encode(encoder.encode_label())?;
-        ("http_route", self.route).encode(encoder.encode_label())?;
-        if let Some(error) = self.error {
-            let value = match error {
-                ErrorType::Status(code) => Cow::Owned(code.to_string()),
-                ErrorType::Failure(failure) => Cow::Borrowed(failure.as_str()),
-                ErrorType::Other => Cow::Borrowed(OTHER_ERROR_TYPE),
-            };
-            ("error_type", value.as_ref()).encode(encoder.encode_label())?;
+        label(encoder, "http_request_method", &self.method)?;
+        label(encoder, "http_response_status_code", &self.status)?;
+        label(encoder, "http_route", &self.route)?;
+        if let Some(error) = &self.error {
+            label(encoder, "error_type", error)?;
         }
         if let Some(version) = self.version {
-            ("network_protocol_version", version.as_str()).encode(encoder.encode_label())?;
+            label(encoder, "network_protocol_version", &version.as_str())?;
         }
         if let Some(scheme) = self.scheme {
-            ("url_scheme", scheme.as_str()).encode(encoder.encode_label())?;
+            label(encoder, "url_scheme", &scheme.as_str())?;
         }
         Ok(())
     }
+}
+
+/// One label: what `("key", value).encode(..)` does, inlined. A scrape
+/// writes the labels of every series once per bucket line.
+#[inline(always)]
+fn label(
+    encoder: &mut LabelSetEncoder<'_>,
+    key: &'static str,
+    value: &impl EncodeLabelValue,
+) -> Result<(), fmt::Error> {
+    let mut label = encoder.encode_label();
+    let mut key_encoder = label.encode_label_key()?;
+    key_encoder.write_str(key)?;
+    let mut value_encoder = key_encoder.encode_label_value()?;
+    value.encode(&mut value_encoder)?;
+    value_encoder.finish()
 }
 
 /// The labels of one `http_server_active_requests` series.
