@@ -359,7 +359,7 @@ impl EncodeLabelSet for SeriesLabels<'_> {
 
 /// One label: what `("key", value).encode(..)` does, inlined. A scrape
 /// writes the labels of every series once per bucket line.
-#[inline(always)]
+#[inline]
 fn label(
     encoder: &mut LabelSetEncoder<'_>,
     key: &'static str,
