@@ -46,7 +46,9 @@ use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
 use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::registry::Registry;
-use route_labels::{HttpMetrics, MetricsEndpoint, UNMATCHED, UNREGISTERED};
+use route_labels::{
+    DEFAULT_BODY_SIZE_BUCKETS, HttpMetrics, MetricsEndpoint, UNMATCHED, UNREGISTERED,
+};
 use serde_json::Value;
 
 /// How many replicas serve the app.
@@ -97,13 +99,14 @@ fn routes(config: &mut web::ServiceConfig) {
 /// The `http_route` of every registered mount: each replica serves them all.
 const MOUNTS: [&str; 4] = ["/api/users/{id}", "/api/users", "/health", "/fail"];
 
-/// The replicas' HTTP metrics, with the scheme and error type labels and
-/// Prometheus' scrapes left out. Everything the test expects (the limit
+/// The replicas' HTTP metrics, with the scheme and error type labels, body
+/// sizes, and Prometheus' scrapes left out. Everything the test expects (the limit
 /// included) is read from what this builds.
 fn metrics(registry: &mut Registry) -> HttpMetrics {
     HttpMetrics::builder()
         .url_scheme(true)
         .error_type(true)
+        .body_sizes(DEFAULT_BODY_SIZE_BUCKETS)
         .exclude(MetricsEndpoint::ROUTE)
         .build(registry)
         .expect("valid HttpMetrics options")
