@@ -216,7 +216,11 @@ impl Setup {
             panicked_on: Mutex::new(None),
         });
         let mut registry = Registry::default();
-        let metrics = HttpMetrics::new(&mut registry).expect("no duplicate routes");
+        // With `error_type`: each fault also says how the request failed.
+        let metrics = HttpMetrics::builder()
+            .error_type(true)
+            .build(&mut registry)
+            .expect("valid options");
         let registry = Arc::new(registry);
         let data = web::Data::from(Arc::clone(&faults));
         let server = HttpServer::new(move || {
@@ -279,6 +283,23 @@ fn key(route: &str, status: &str) -> SeriesKey {
     ("GET".into(), route.into(), status.into())
 }
 
+/// The `error_type` of the `GET` series of `route` with `status`: `None`
+/// when the series carries none.
+fn error_type(samples: &[common::Sample], route: &str, status: &str) -> Option<String> {
+    let series: Vec<&common::Sample> = samples
+        .iter()
+        .filter(|s| s.name == "http_server_request_duration_seconds_count")
+        .filter(|s| s.labels["http_route"] == route)
+        .filter(|s| s.labels["http_response_status_code"] == status)
+        .collect();
+    assert_eq!(
+        series.len(),
+        1,
+        "one series for {route} {status}: {series:?}"
+    );
+    series[0].labels.get("error_type").cloned()
+}
+
 #[test]
 fn a_client_that_leaves_while_its_handler_runs_counts_with_the_handlers_status() {
     let setup = Setup::start(true);
@@ -297,8 +318,9 @@ fn a_client_that_leaves_while_its_handler_runs_counts_with_the_handlers_status()
     // actix-web keeps running the handler after the client's FIN.
     setup.faults.gate.open();
     assert_eq!(setup.next_event(), Event::HandlerGone { returned: true });
-    let (changes, _) = setup.changes_since(&before, "the request to be counted");
+    let (changes, after) = setup.changes_since(&before, "the request to be counted");
     assert_eq!(changes, [(key("/faults/wait", "200"), 1.0)]);
+    assert_eq!(error_type(&after, "/faults/wait", "200"), None);
     setup.wait_for_idle();
 }
 
@@ -314,8 +336,12 @@ fn a_client_that_leaves_while_its_handler_runs_is_499_without_half_close() {
 
     // The gate stays shut: actix-web drops the handler when the client goes.
     assert_eq!(setup.next_event(), Event::HandlerGone { returned: false });
-    let (changes, _) = setup.changes_since(&before, "the request to be counted");
+    let (changes, after) = setup.changes_since(&before, "the request to be counted");
     assert_eq!(changes, [(key("/faults/wait", "499"), 1.0)]);
+    assert_eq!(
+        error_type(&after, "/faults/wait", "499").as_deref(),
+        Some("client_closed")
+    );
     setup.wait_for_idle();
 }
 
@@ -351,8 +377,12 @@ fn a_handler_that_outlasts_the_client_timeout_is_499_without_half_close() {
     let before = setup.samples();
     time_out(&setup);
     assert_eq!(setup.next_event(), Event::HandlerGone { returned: false });
-    let (changes, _) = setup.changes_since(&before, "the request to be counted");
+    let (changes, after) = setup.changes_since(&before, "the request to be counted");
     assert_eq!(changes, [(key("/faults/sleep", "499"), 1.0)]);
+    assert_eq!(
+        error_type(&after, "/faults/sleep", "499").as_deref(),
+        Some("client_closed")
+    );
     setup.wait_for_idle();
 }
 
@@ -409,6 +439,10 @@ fn a_panicking_handler_is_a_500_and_its_worker_keeps_serving() {
             (key("/faults/whoami", "200"), f64::from(asked)),
         ]
     );
+    assert_eq!(
+        error_type(&after, "/faults/panic", "500").as_deref(),
+        Some("panic")
+    );
 }
 
 #[test]
@@ -433,11 +467,15 @@ fn a_streaming_response_dropped_half_way_is_499() {
         !finished && sent < STREAM_LIMIT,
         "dropped after {sent} bytes"
     );
-    let (changes, _) = setup.changes_since(&before, "the request to be counted");
+    let (changes, after) = setup.changes_since(&before, "the request to be counted");
     assert_eq!(
         changes,
         [(key("/faults/stream", "499"), 1.0)],
         "the client went away before the response was complete"
+    );
+    assert_eq!(
+        error_type(&after, "/faults/stream", "499").as_deref(),
+        Some("client_closed")
     );
     setup.wait_for_idle();
 }
