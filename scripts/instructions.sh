@@ -14,12 +14,11 @@ cd "$(dirname "$0")/.."
 LOW=${LOW:-2000}
 HIGH=${HIGH:-12000}
 ROUTES=${ROUTES:-5 50}
-command -v valgrind >/dev/null || { echo "needs valgrind (apt-get install valgrind)" >&2; exit 1; }
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-bench=$(cargo bench --bench per_request --no-run --message-format=json 2>/dev/null |
-    sed -n 's/.*"executable":"\([^"]*per_request[^"]*\)".*/\1/p' | tail -n 1)
-[ -x "$bench" ] || { echo "could not build benches/per_request.rs" >&2; exit 1; }
+# shellcheck source=lib/callgrind.sh
+. scripts/lib/callgrind.sh
+bench=$(bench_executable per_request)
 
 count() { # app routes requests
     PER_REQUEST_ONLY="$1:$2:$3" valgrind --tool=callgrind --callgrind-out-file="$out/cg" \

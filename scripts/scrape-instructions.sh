@@ -13,12 +13,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 LOW=${LOW:-2}
 HIGH=${HIGH:-12}
-command -v valgrind >/dev/null || { echo "needs valgrind (apt-get install valgrind)" >&2; exit 1; }
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-bench=$(cargo bench --bench scrape --no-run --message-format=json 2>/dev/null |
-    sed -n 's/.*"executable":"\([^"]*scrape[^"]*\)".*/\1/p' | tail -n 1)
-[ -x "$bench" ] || { echo "could not build benches/scrape.rs" >&2; exit 1; }
+# shellcheck source=lib/callgrind.sh
+. scripts/lib/callgrind.sh
+bench=$(bench_executable scrape)
 
 count() { # case registry scrapes
     SCRAPE_ONLY="$1:$2:$3" valgrind --tool=callgrind --callgrind-out-file="$out/cg" \

@@ -62,6 +62,19 @@ impl Bounds {
         self.exported.len() + 1
     }
 
+    /// Writes `(upper bound, count)` pairs into `out` (cleared first): the
+    /// bounds, `+Inf` last, each with its count from `counts`.
+    fn pair_with(&self, counts: impl Iterator<Item = u64>, out: &mut Vec<(f64, u64)>) {
+        out.clear();
+        out.extend(
+            self.exported
+                .iter()
+                .copied()
+                .chain(std::iter::once(f64::INFINITY))
+                .zip(counts),
+        );
+    }
+
     /// The bucket an observation falls into: the first bound `>=` the value,
     /// or the `+Inf` bucket. A scan from the smallest bound: most requests
     /// fall in the first buckets, which a scan reaches in a compare or two
@@ -113,15 +126,7 @@ impl Snapshot {
         bounds: &Bounds,
         out: &'a mut Vec<(f64, u64)>,
     ) -> &'a [(f64, u64)] {
-        out.clear();
-        out.extend(
-            bounds
-                .exported
-                .iter()
-                .copied()
-                .chain(std::iter::once(f64::INFINITY))
-                .zip(self.buckets.iter().copied()),
-        );
+        bounds.pair_with(self.buckets.iter().copied(), out);
         out
     }
 }
@@ -143,15 +148,7 @@ impl Histogram {
     /// count)` pairs written into `out` (cleared first), and the sum and
     /// count.
     pub(crate) fn read_into(&self, bounds: &Bounds, out: &mut Vec<(f64, u64)>) -> (f64, u64) {
-        out.clear();
-        out.extend(
-            bounds
-                .exported
-                .iter()
-                .copied()
-                .chain(std::iter::once(f64::INFINITY))
-                .zip(self.buckets.iter().map(|b| b.load(Ordering::Relaxed))),
-        );
+        bounds.pair_with(self.buckets.iter().map(|b| b.load(Ordering::Relaxed)), out);
         let count = out.iter().map(|(_, count)| count).sum();
         (
             self.sum.load(Ordering::Relaxed) as f64 / bounds.scale,
