@@ -7,7 +7,7 @@
 //! | `/api/v1/..`, `/api/v2/..` | [`api`]: the same two modules again | `configure` |
 //! | `/posts` | [`posts`] | `route_labels::get!()` / `post!()` builders |
 //! | `/health` | [`health`] | `route_labels::resource!` |
-//! | `/metrics` | `MetricsEndpoint` | not registered: `unregistered` |
+//! | `/metrics` | `MetricsEndpoint` | labelled by its own path: `/metrics` |
 //! | anything else | [`not_found`] | the default service: `unmatched` |
 
 mod api;
