@@ -15,6 +15,17 @@
 #      `RouteInfo` static in the linkme slice and the `Registered` impl
 #   D  C plus the `wrap = "...Stamp::new(&R_N)"` that B adds to the attribute,
 #      also by hand (so B - D is the macro's own run time)
+#   Z  A without route-labels: no dependency on it, no `HttpMetrics`; only
+#      when VARIANTS names it. Depending on route-labels turns on
+#      actix-router's `unicode` feature in the proc macros' build, so that
+#      actix-web's own `#[get]` checks each template with `regex` instead
+#      of `regex-lite` (docs/compile-time.md); A - Z shows that cost.
+#   B0 B, built against the route-labels of another checkout: only when
+#      BASELINE is set, to compare a change with, say, the last commit in the
+#      same interleaved rounds:
+#
+#        git worktree add /tmp/rl-base HEAD
+#        BASELINE=/tmp/rl-base bash scripts/compile-time.sh
 #
 # Per profile, every variant is built once, then, ROUNDS times interleaved
 # (A, B, C, D, A, B, ...), its sources are touched and it is rebuilt; the
@@ -29,14 +40,15 @@
 # average is printed at the start, after each round and at the end.
 #
 # Environment: N (handlers, 200), ROUNDS (3), PROFILES ("dev dev-full
-# release"), VARIANTS ("A B C D"), WAIT (600). Needs crates.io, or its
-# crates in ~/.cargo/registry.
+# release"), VARIANTS ("A B C D", then B0 if BASELINE is set), WAIT (600),
+# BASELINE (unset). Needs crates.io, or its crates in ~/.cargo/registry.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 N=${N:-200}
 ROUNDS=${ROUNDS:-3}
 PROFILES=${PROFILES:-dev dev-full release}
-VARIANTS=${VARIANTS:-A B C D}
+BASELINE=${BASELINE:+$(cd "$BASELINE" && pwd)}
+VARIANTS=${VARIANTS:-A B C D${BASELINE:+ B0}}
 WAIT=${WAIT:-600}
 MODULES=10
 TIMEFORMAT='%U %S'
@@ -50,6 +62,7 @@ echo "load at start (/proc/loadavg): $load_at_start"
 echo "rustc processes at start: $(pgrep -cx rustc || true)"
 echo "nproc: $(nproc); $(rustc --version); $(cargo --version)"
 echo "N=$N handlers, $MODULES modules, $ROUNDS rounds, profiles: $PROFILES, variants: $VARIANTS"
+if [[ -n $BASELINE ]]; then echo "B0: B against the route-labels of $BASELINE"; fi
 echo "generating in $TMP"
 
 # The attributes (and hand-written items) above handler `h$n` in variant $1.
@@ -69,8 +82,8 @@ impl route_labels::Registered for h$n {
     const ROUTE: &'static route_labels::__private::RouteInfo = &R_$n;
 }"
     case $variant in
-        A) echo "#[get(\"/r$n/{id}\")]" ;;
-        B) printf '%s\n' "#[route_labels::register]" "#[get(\"/r$n/{id}\")]" ;;
+        A | Z) echo "#[get(\"/r$n/{id}\")]" ;;
+        B | B0) printf '%s\n' "#[route_labels::register]" "#[get(\"/r$n/{id}\")]" ;;
         C) printf '%s\n' "$slice" "#[get(\"/r$n/{id}\")]" ;;
         D) printf '%s\n' "$slice" \
             "#[get(\"/r$n/{id}\", wrap = \"route_labels::__private::Stamp::new(&R_$n)\")]" ;;
@@ -85,8 +98,14 @@ EOF
 }
 
 generate() {
-    local variant=$1 dir="$TMP/$1" name m n
+    local variant=$1 dir="$TMP/$1" name m n runtime="$REPO/runtime" dep metrics=1
     name=ct-$(tr '[:upper:]' '[:lower:]' <<<"$variant")
+    if [[ $variant == B0 ]]; then
+        [[ -n $BASELINE ]] || { echo "variant B0 needs BASELINE" >&2; exit 1; }
+        runtime="$BASELINE/runtime"
+    fi
+    dep="route-labels = { path = \"$runtime\" }"
+    if [[ $variant == Z ]]; then dep="" metrics=""; fi
     mkdir -p "$dir/src"
     # Same requirements as the workspace's [workspace.dependencies], and the
     # workspace's lock file, so the versions are the workspace's.
@@ -98,7 +117,7 @@ edition = "2024"
 publish = false
 
 [dependencies]
-route-labels = { path = "$REPO/runtime" }
+$dep
 actix-web = { version = "4.18", default-features = false, features = ["macros"] }
 prometheus-client = "0.26"
 
@@ -111,19 +130,23 @@ EOF
     if [[ -f $REPO/Cargo.lock ]]; then cp "$REPO/Cargo.lock" "$dir/"; fi
     {
         echo "use actix_web::{App, HttpServer};"
-        echo "use prometheus_client::registry::Registry;"
-        echo "use route_labels::HttpMetrics;"
+        if [[ -n $metrics ]]; then
+            echo "use prometheus_client::registry::Registry;"
+            echo "use route_labels::HttpMetrics;"
+        fi
         echo
         for ((m = 0; m < MODULES; m++)); do echo "mod m$m;"; done
         echo
         echo "#[actix_web::main]"
         echo "async fn main() -> std::io::Result<()> {"
-        echo "    let mut registry = Registry::default();"
-        echo "    let metrics = HttpMetrics::new(&mut registry).expect(\"metrics\");"
+        if [[ -n $metrics ]]; then
+            echo "    let mut registry = Registry::default();"
+            echo "    let metrics = HttpMetrics::new(&mut registry).expect(\"metrics\");"
+        fi
         echo "    HttpServer::new(move || {"
         echo "        App::new()"
         for ((n = 0; n < N; n++)); do echo "            .service(m$((n % MODULES))::h$n)"; done
-        echo "            .wrap(metrics.clone())"
+        if [[ -n $metrics ]]; then echo "            .wrap(metrics.clone())"; fi
         echo "    })"
         echo "    .bind((\"127.0.0.1\", 8080))?"
         echo "    .run()"
