@@ -4,13 +4,14 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::http::builders::Resource;
-use crate::inventory::{METRICS_ENDPOINT, RouteInfo};
 use actix_web::dev::{AppService, HttpServiceFactory};
 use actix_web::http::header::{self, Accept, Header as _, HeaderValue, Quality, QualityItem};
 use actix_web::mime::{self, Mime};
 use actix_web::{HttpRequest, HttpResponse, web};
 use prometheus_client::registry::Registry;
+
+use crate::http::builders::Resource;
+use crate::inventory::{METRICS_ENDPOINT, RouteInfo};
 
 /// The `Content-Type` of the `OpenMetrics` text format 1.0.0, the default.
 ///

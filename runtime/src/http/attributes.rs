@@ -165,13 +165,14 @@ pub(crate) const MAX_EXTRA_METHODS: usize = 32;
 /// extra ones.
 pub(crate) const MAX_METHOD_LABELS: usize = HttpMethod::ALL.len() + MAX_EXTRA_METHODS;
 
-/// Which attributes an app turned on, and its extra methods: what turns a
-/// request into the indexes of its cells.
+/// Which of the request's attributes an app turned on, and its extra
+/// methods: what turns a request into the indexes of its cells. (Whether
+/// `error_type` is on is the cells' [`Shape`](crate::http::cells::Shape):
+/// it decides what a status slot is claimed with.)
 #[derive(Debug, Clone)]
 pub(crate) struct Attributes {
     url_scheme: bool,
     protocol_version: bool,
-    error_type: bool,
     /// Methods beyond the nine, in label order after `_OTHER`.
     extra_methods: Box<[Box<str>]>,
     /// Schemes told apart: 2 with `url_scheme`, else 1.
@@ -184,13 +185,11 @@ impl Attributes {
     pub(crate) fn new(
         url_scheme: bool,
         protocol_version: bool,
-        error_type: bool,
         extra_methods: Box<[Box<str>]>,
     ) -> Self {
         Self {
             url_scheme,
             protocol_version,
-            error_type,
             extra_methods,
             schemes: if url_scheme { Scheme::ALL.len() } else { 1 },
             versions: if protocol_version {
@@ -295,17 +294,6 @@ impl Attributes {
         self.url_scheme
             .then(|| Scheme::ALL[index % self.active_per_method()])
     }
-
-    /// What a slot is claimed with: the failure only counts apart when
-    /// `error_type` is on.
-    #[inline]
-    pub(crate) fn outcome(&self, status: u16, failure: Failure) -> Outcome {
-        if self.error_type {
-            Outcome::new(status, failure)
-        } else {
-            Outcome::new(status, Failure::None)
-        }
-    }
 }
 
 /// Whether `token` is an HTTP method token (RFC 9110's `tchar`s).
@@ -333,7 +321,7 @@ mod tests {
 
     #[test]
     fn variants_cover_every_scheme_and_version_once() {
-        let attributes = Attributes::new(true, true, false, Box::default());
+        let attributes = Attributes::new(true, true, Box::default());
         let mut seen = std::collections::BTreeSet::new();
         for variant in 0..attributes.variants() as u8 {
             seen.insert((
@@ -342,7 +330,7 @@ mod tests {
             ));
         }
         assert_eq!(seen.len(), 8);
-        let plain = Attributes::new(false, false, false, Box::default());
+        let plain = Attributes::new(false, false, Box::default());
         assert_eq!(plain.variants(), 1);
         assert_eq!(plain.scheme_of(0), None);
         for method in 0..12 {
@@ -359,12 +347,7 @@ mod tests {
 
     #[test]
     fn extra_methods_follow_the_standard_labels() {
-        let attributes = Attributes::new(
-            false,
-            false,
-            false,
-            ["PROPFIND".into(), "QUERY".into()].into(),
-        );
+        let attributes = Attributes::new(false, false, ["PROPFIND".into(), "QUERY".into()].into());
         assert_eq!(attributes.declared_method("GET"), 0);
         assert_eq!(attributes.declared_method("PROPFIND"), 10);
         assert_eq!(attributes.method_label(11), "QUERY");

@@ -17,7 +17,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, Ordering};
 
-use crate::http::attributes::{ErrorType, Outcome};
+use crate::http::attributes::{ErrorType, Failure, Outcome};
 
 /// The bucket bounds of a histogram: request durations, or body sizes.
 #[derive(Debug)]
@@ -205,6 +205,17 @@ impl Shape {
     /// Histogram series per variant: status slots and overflows.
     pub(crate) fn series_per_variant(&self) -> usize {
         self.status_slots + self.overflows()
+    }
+
+    /// What a request's status slot is claimed with: the failure counts
+    /// apart only when `error_type` is on.
+    #[inline]
+    pub(crate) fn outcome(&self, status: u16, failure: Failure) -> Outcome {
+        if self.error_type {
+            Outcome::new(status, failure)
+        } else {
+            Outcome::new(status, Failure::None)
+        }
     }
 }
 
@@ -398,7 +409,6 @@ pub(crate) enum Kind {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::attributes::Failure;
 
     fn shape(status_slots: usize, error_type: bool) -> Shape {
         Shape {

@@ -143,7 +143,7 @@ impl InFlight {
         let shared = &self.shared;
         let observation = Observation {
             variant: self.variant,
-            outcome: shared.attributes.outcome(status, failure),
+            outcome: shared.shape.outcome(status, failure),
             nanos: clock::since(self.start),
             request_bytes: self.sizes.as_ref().map_or(0, |s| s.request_bytes()),
             response_bytes: self.sizes.as_ref().map_or(0, |s| s.response_bytes()),

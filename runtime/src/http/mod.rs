@@ -452,7 +452,6 @@ impl HttpMetricsBuilder {
         let attributes = Attributes::new(
             self.url_scheme,
             self.protocol_version,
-            self.error_type,
             self.methods.iter().map(|m| m.as_str().into()).collect(),
         );
         let shape = Shape {
