@@ -61,11 +61,11 @@ impl BodySizes {
 /// The counts of `req`'s bodies, with a counting stream put in place of its
 /// request body if it has one.
 pub(crate) fn measure(req: &mut ServiceRequest) -> Rc<BodySizes> {
-    let (_, payload) = req.parts_mut();
+    let (head, payload) = req.parts_mut();
     if matches!(payload, Payload::None) {
         return Rc::default();
     }
-    let declared = req
+    let declared = head
         .headers()
         .get(CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
@@ -74,7 +74,6 @@ pub(crate) fn measure(req: &mut ServiceRequest) -> Rc<BodySizes> {
         declared,
         ..BodySizes::default()
     });
-    let (_, payload) = req.parts_mut();
     let inner = payload.take();
     *payload = Payload::Stream {
         payload: Box::pin(Counting {
