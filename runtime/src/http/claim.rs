@@ -7,10 +7,10 @@
 //! polled no other request's code runs on that thread.
 //!
 //! `HttpMetrics` runs its inner `call`, and every poll of the inner future,
-//! inside [`watch`], which sets the cell to what is known of the request so
+//! inside a [`Watch`], which sets the cell to what is known of the request so
 //! far. A stamp called in there (routing is synchronous, and a middleware
 //! that defers its inner call makes it from one of those polls) writes its
-//! mount with [`claim`], and `watch` hands it back. Whatever a middleware
+//! mount with [`claim`], and [`Watch::end`] hands it back. Whatever a middleware
 //! does after the response (awaiting a session store, an error handler's
 //! future) happens after the claim was read, and requests interleaved on the
 //! worker each claim inside their own polls. Code that runs for the request
@@ -25,7 +25,7 @@ use std::cell::Cell;
 /// request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Claim {
-    /// No [`watch`] is running: nothing here is about the current request.
+    /// No [`Watch`] is running: nothing here is about the current request.
     Unwatched,
     /// Nothing yet.
     None,
@@ -40,34 +40,53 @@ pub(crate) enum Claim {
 }
 
 thread_local! {
-    /// The claim made inside the current [`watch`].
+    /// The claim made inside the current [`Watch`].
     static CLAIM: Cell<Claim> = const { Cell::new(Claim::Unwatched) };
 }
 
-/// Runs `f`, returning what it returns and the claim made while it ran, or
-/// `known` if none was. Watches nest (an `HttpMetrics` inside another sees
-/// the same claims); a panic in `f` leaves the cell unwatched.
-#[inline]
-pub(crate) fn watch<R>(known: Claim, f: impl FnOnce() -> R) -> (R, Claim) {
-    /// Leaves the cell unwatched if `f` unwinds, so that nothing outside a
-    /// watch mistakes what it holds for its own request's.
-    struct Unwinding;
-    impl Drop for Unwinding {
-        #[cold]
-        fn drop(&mut self) {
-            CLAIM.set(Claim::Unwatched);
+/// A watch in progress: between [`Watch::start`] and [`Watch::end`], what a
+/// stamp claims is kept for the request being watched. Watches nest (an
+/// `HttpMetrics` inside another sees the same claims). A guard rather than a
+/// closure, so that what the watched call returns (a whole response) is
+/// written once where the caller wants it, not moved out of a closure.
+#[must_use = "a watch is ended with `Watch::end`"]
+#[derive(Debug)]
+pub(crate) struct Watch {
+    /// What the cell held when the watch started.
+    outer: Claim,
+}
+
+impl Watch {
+    /// Starts watching, with `known` what the routing said so far.
+    #[inline]
+    pub(crate) fn start(known: Claim) -> Self {
+        Self {
+            outer: CLAIM.replace(known),
         }
     }
-    let outer = CLAIM.replace(known);
-    let unwinding = Unwinding;
-    let output = f();
-    std::mem::forget(unwinding);
-    let claim = CLAIM.get();
-    // An enclosing watch keeps what this one learnt.
-    if outer == Claim::Unwatched {
+
+    /// Ends the watch: the claim made since it started, or what it started
+    /// with if none was.
+    #[inline]
+    pub(crate) fn end(self) -> Claim {
+        let claim = CLAIM.get();
+        // An enclosing watch keeps what this one learnt.
+        if self.outer == Claim::Unwatched {
+            CLAIM.set(Claim::Unwatched);
+        }
+        std::mem::forget(self);
+        claim
+    }
+}
+
+impl Drop for Watch {
+    /// Only when the watched call unwinds ([`Watch::end`] forgets the
+    /// guard): leaves the cell unwatched, so that nothing outside a watch
+    /// mistakes what it holds for its own request's.
+    #[cold]
+    fn drop(&mut self) {
         CLAIM.set(Claim::Unwatched);
     }
-    (output, claim)
 }
 
 /// Called by a stamp: its mount serves the request being watched.

@@ -9,7 +9,7 @@ use std::sync::atomic::Ordering;
 use crate::http::attributes::Failure;
 use crate::http::body_sizes::BodySizes;
 use crate::http::cells::Observation;
-use crate::http::claim::{self, Claim};
+use crate::http::claim::{Claim, Watch};
 use crate::http::clock;
 use crate::http::shared::{Shared, Target};
 use crate::labels::CLIENT_CLOSED_REQUEST;
@@ -99,14 +99,20 @@ impl InFlight {
         }
     }
 
-    /// Runs `f` (the inner `call`, or a poll of the inner future) inside a
-    /// [`watch`](claim::watch), keeping what a stamp claims in there.
-    pub(crate) fn route<R>(&mut self, f: impl FnOnce() -> R) -> R {
+    /// Before the inner `call`, or a poll of the inner future: the request
+    /// is being routed, inside a [`Watch`] that keeps what a stamp claims.
+    /// Hand the watch back to [`InFlight::routed`] after the call.
+    #[inline]
+    pub(crate) fn routing(&mut self) -> Watch {
         let known = self.claim();
         self.phase = Phase::Polling(known);
-        let (output, claim) = claim::watch(known, f);
-        self.phase = Phase::Routing(claim);
-        output
+        Watch::start(known)
+    }
+
+    /// After the inner `call`, or a poll: what the routing claimed.
+    #[inline]
+    pub(crate) fn routed(&mut self, watch: Watch) {
+        self.phase = Phase::Routing(watch.end());
     }
 
     /// The response head is ready, to be counted under `target`.

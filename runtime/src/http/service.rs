@@ -75,7 +75,9 @@ where
         }
         // actix-web routes synchronously: the stamp claims the request now,
         // unless a middleware in between defers its inner call to a poll.
-        let inner = in_flight.route(|| self.service.call(req));
+        let watch = in_flight.routing();
+        let inner = self.service.call(req);
+        in_flight.routed(watch);
         HttpMetricsFuture {
             inner,
             in_flight: Some(in_flight),
@@ -104,13 +106,13 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let in_flight = this.in_flight.as_mut().expect("polled after completion");
-        let Poll::Ready(output) = in_flight.route(|| this.inner.poll(cx)) else {
-            return Poll::Pending;
-        };
-        let claim = in_flight.claim();
-        match output {
-            Ok(res) => {
-                let target = match claim {
+        let watch = in_flight.routing();
+        let poll = this.inner.poll(cx);
+        in_flight.routed(watch);
+        match poll {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Ok(res)) => {
+                let target = match in_flight.claim() {
                     Claim::Mount(id) => Target::Mount(id),
                     // A registered route at this path refused the request:
                     // a default service answers it (`404`, unless a custom
@@ -127,21 +129,20 @@ where
                 };
                 let mut in_flight = this.in_flight.take().expect("present until ready");
                 in_flight.respond(target, res.status().as_u16());
-                // Through the parts: `ServiceResponse::map_body` adds a move of
-                // the whole response to `HttpResponse::map_body`'s.
                 let (req, res) = res.into_parts();
-                let res = res.map_body(|_, body| {
-                    if matches!(body.size(), BodySize::None | BodySize::Sized(0)) {
-                        // The server sends no body: the head completes it.
-                        in_flight.finish();
-                    }
-                    MeteredBody::new(body, in_flight)
-                });
-                Poll::Ready(Ok(ServiceResponse::new(req, res)))
+                let (head, body) = res.into_parts();
+                if matches!(body.size(), BodySize::None | BodySize::Sized(0)) {
+                    // The server sends no body: the head completes it.
+                    in_flight.finish();
+                }
+                Poll::Ready(Ok(ServiceResponse::new(
+                    req,
+                    head.set_body(MeteredBody::new(body, in_flight)),
+                )))
             }
-            Err(err) => {
+            Poll::Ready(Err(err)) => {
                 let status = err.as_response_error().status_code().as_u16();
-                in_flight.record(Target::of_claim(claim), status, Failure::None);
+                in_flight.record(Target::of_claim(in_flight.claim()), status, Failure::None);
                 Poll::Ready(Err(err))
             }
         }
