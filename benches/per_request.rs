@@ -31,6 +31,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use actix_http::Request;
+use actix_web::body::{MessageBody, to_bytes};
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::rt::SystemRunner;
 use actix_web::{App, test};
@@ -63,8 +64,18 @@ const COLUMNS: usize = APPS.len() + 1;
 /// Sends `n` requests to one app; returns the time they took in the app.
 type Run<'a> = Box<dyn Fn(u64) -> Duration + 'a>;
 
-/// With `PER_REQUEST_ONLY=APP:ROUTES:REQUESTS` in the environment, the
-/// benchmark only sends REQUESTS requests to one app and exits: run it twice
+/// What is done with each response's body, inside the timed part.
+#[derive(Debug, Clone, Copy)]
+enum Body {
+    /// Read to its end, as a server sends it: the default.
+    Read,
+    /// Dropped unread, as `actix_web::test::call_service` leaves it.
+    Drop,
+}
+
+/// With `PER_REQUEST_ONLY=APP:ROUTES:REQUESTS[:drop]` in the environment, the
+/// benchmark only sends REQUESTS requests to one app and exits (with `:drop`,
+/// dropping each response's body unread, see [`Body`]): run it twice
 /// under `valgrind --tool=callgrind` with two request counts, and the
 /// difference in instructions divided by the difference in requests is the
 /// app's instructions per request, free of timing noise
@@ -74,20 +85,24 @@ const ONLY: &str = "PER_REQUEST_ONLY";
 fn per_request(c: &mut Criterion) {
     let system = actix_web::rt::System::new();
     if let Ok(only) = std::env::var(ONLY) {
-        let parse = || -> Option<(usize, usize, u64)> {
+        let parse = || -> Option<(usize, usize, u64, Body)> {
             let mut parts = only.split(':');
             let name = parts.next()?;
             let app = APPS.iter().position(|app| *app == name)?;
-            Some((
-                app,
-                parts.next()?.parse().ok()?,
-                parts.next()?.parse().ok()?,
-            ))
+            let count = parts.next()?.parse().ok()?;
+            let requests = parts.next()?.parse().ok()?;
+            let body = match parts.next() {
+                None => Body::Read,
+                Some("drop") => Body::Drop,
+                Some(_) => return None,
+            };
+            Some((app, count, requests, body))
         };
-        let (app, count, requests) =
-            parse().unwrap_or_else(|| panic!("{ONLY}=APP:ROUTES:REQUESTS, APP one of {APPS:?}"));
+        let (app, count, requests, body) = parse().unwrap_or_else(|| {
+            panic!("{ONLY}=APP:ROUTES:REQUESTS[:drop], APP one of {APPS:?}")
+        });
         let uri = routes::path(count - 1);
-        app_run(&system, app, count, &uri)(requests);
+        app_run(&system, app, count, &uri, body)(requests);
         return;
     }
     let mut table = Vec::new();
@@ -124,13 +139,19 @@ fn apps<'a>(system: &'a SystemRunner, count: usize, uri: &'a str, first: usize) 
     let mut apps: [Option<Run<'a>>; 4] = Default::default();
     for k in 0..APPS.len() {
         let app = (first + k) % APPS.len();
-        apps[app] = Some(app_run(system, app, count, uri));
+        apps[app] = Some(app_run(system, app, count, uri, Body::Read));
     }
     apps.map(|app| app.expect("every app is built"))
 }
 
 /// App `app` of [`APPS`] with the first `count` bench routes.
-fn app_run<'a>(system: &'a SystemRunner, app: usize, count: usize, uri: &'a str) -> Run<'a> {
+fn app_run<'a>(
+    system: &'a SystemRunner,
+    app: usize,
+    count: usize,
+    uri: &'a str,
+    body: Body,
+) -> Run<'a> {
     match app {
         0 => {
             let bare = App::new().configure(routes::mount_plain(count));
@@ -139,6 +160,7 @@ fn app_run<'a>(system: &'a SystemRunner, app: usize, count: usize, uri: &'a str)
                 APPS[0],
                 system.block_on(test::init_service(bare)),
                 uri,
+                body,
             )
         }
         1 => {
@@ -152,13 +174,15 @@ fn app_run<'a>(system: &'a SystemRunner, app: usize, count: usize, uri: &'a str)
                 APPS[1],
                 system.block_on(test::init_service(app)),
                 uri,
+                body,
             );
             let mut text = String::new();
             prometheus_client::encoding::text::encode(&mut text, &registry).expect("encodes");
             assert!(
                 text.contains(&format!(
                     "http_server_request_duration_seconds_count{{http_request_method=\"GET\",\
-                     http_response_status_code=\"200\",http_route=\"{uri}\"}}"
+                     http_response_status_code=\"200\",http_route=\"{}\"}}",
+                    routes::template(count - 1)
                 )),
                 "route-labels counts the request under its template"
             );
@@ -177,6 +201,7 @@ fn app_run<'a>(system: &'a SystemRunner, app: usize, count: usize, uri: &'a str)
                 APPS[2],
                 system.block_on(test::init_service(app)),
                 uri,
+                body,
             )
         }
         _ => {
@@ -187,28 +212,37 @@ fn app_run<'a>(system: &'a SystemRunner, app: usize, count: usize, uri: &'a str)
                 APPS[3],
                 system.block_on(test::init_service(app)),
                 uri,
+                body,
             )
         }
     }
 }
 
 /// Checks that `app` answers `GET uri` with 200, then wraps it as a [`Run`].
-fn run<'a, S, B>(system: &'a SystemRunner, name: &str, app: S, uri: &'a str) -> Run<'a>
+fn run<'a, S, B>(
+    system: &'a SystemRunner,
+    name: &str,
+    app: S,
+    uri: &'a str,
+    body: Body,
+) -> Run<'a>
 where
     S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error> + 'a,
+    B: MessageBody,
 {
     let status = system
         .block_on(app.call(test::TestRequest::get().uri(uri).to_request()))
         .expect("the app answers")
         .status();
     assert_eq!(status, 200, "{name} answers GET {uri}");
-    Box::new(move |n| system.block_on(requests(&app, uri, n)))
+    Box::new(move |n| system.block_on(requests(&app, uri, n, body)))
 }
 
 /// Sends `n` requests to `app`; returns the time spent in the app.
-async fn requests<S, B>(app: &S, uri: &str, n: u64) -> Duration
+async fn requests<S, B>(app: &S, uri: &str, n: u64, body: Body) -> Duration
 where
     S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
 {
     let mut elapsed = Duration::ZERO;
     let mut left = n;
@@ -218,9 +252,19 @@ where
         batch.extend((0..size).map(|_| test::TestRequest::get().uri(uri).to_request()));
         let start = Instant::now();
         for req in batch.drain(..) {
-            // Dropping the response is part of the request: actix-web-prom
-            // records when the body is dropped.
-            black_box(app.call(req).await.expect("the app answers"));
+            let res = app.call(req).await.expect("the app answers");
+            // Reading or dropping the body is part of the request:
+            // route-labels records when the last byte is read, or when an
+            // unread body is dropped, actix-web-prom when the body is dropped.
+            match body {
+                Body::Read => {
+                    let Ok(bytes) = to_bytes(res.into_body()).await else {
+                        panic!("the body reads");
+                    };
+                    black_box(bytes);
+                }
+                Body::Drop => drop(black_box(res)),
+            }
         }
         elapsed += start.elapsed();
         left -= size;

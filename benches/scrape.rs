@@ -97,7 +97,7 @@ fn family_registry(routes: usize, statuses: &[u16]) -> Registry {
     );
     for route in 0..routes {
         let template: &'static str = route_labels::routes()
-            .find_map(|info| info.template().filter(|t| *t == routes::path(route)))
+            .find_map(|info| info.template().filter(|t| *t == routes::template(route)))
             .expect("the bench route is registered");
         for &status in statuses {
             durations

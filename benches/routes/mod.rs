@@ -1,11 +1,12 @@
-//! The benchmark routes: `GET /bench/r0` to `GET /bench/r499`, each twice,
+//! The benchmark routes: `GET /bench/r0/{id}` to `GET /bench/r499/{id}`, each twice,
 //! as `registered::rN` (with `#[route_labels::register]`) and as `plain::rN`
 //! (the bare actix-web handler, for the baselines and for the peers).
 //!
 //! The templates are listed in `list.rs`, written by `generate.sh`: actix-web
 //! takes string literals only, so a macro cannot count them out.
 //!
-//! Every handler answers 200, or the status in the query string: `?s=503`.
+//! Every handler answers 200, or the status in the query string (`?s=503`),
+//! with a short in-memory body.
 #![allow(
     dead_code,
     reason = "each benchmark uses the part of the routes it needs"
@@ -16,6 +17,9 @@ use actix_web::{HttpRequest, HttpResponse, http::StatusCode};
 /// How many routes `routes.rs` lists.
 pub const ROUTES: usize = 500;
 
+/// The body every handler answers with.
+pub const BODY: &str = "ok";
+
 /// What every handler answers.
 fn respond(req: &HttpRequest) -> HttpResponse {
     let status = req
@@ -24,12 +28,17 @@ fn respond(req: &HttpRequest) -> HttpResponse {
         .and_then(|code| code.parse().ok())
         .and_then(|code| StatusCode::from_u16(code).ok())
         .unwrap_or(StatusCode::OK);
-    HttpResponse::new(status)
+    HttpResponse::build(status).body(BODY)
 }
 
-/// The path of route `index`.
+/// A path route `index` matches.
 pub fn path(index: usize) -> String {
-    format!("/bench/r{index}")
+    format!("/bench/r{index}/7")
+}
+
+/// The template of route `index`.
+pub fn template(index: usize) -> String {
+    format!("/bench/r{index}/{{id}}")
 }
 
 macro_rules! bench_routes {
