@@ -98,9 +98,8 @@ fn per_request(c: &mut Criterion) {
             };
             Some((app, count, requests, body))
         };
-        let (app, count, requests, body) = parse().unwrap_or_else(|| {
-            panic!("{ONLY}=APP:ROUTES:REQUESTS[:drop], APP one of {APPS:?}")
-        });
+        let (app, count, requests, body) = parse()
+            .unwrap_or_else(|| panic!("{ONLY}=APP:ROUTES:REQUESTS[:drop], APP one of {APPS:?}"));
         let uri = routes::path(count - 1);
         app_run(&system, app, count, &uri, body)(requests);
         return;
@@ -219,13 +218,7 @@ fn app_run<'a>(
 }
 
 /// Checks that `app` answers `GET uri` with 200, then wraps it as a [`Run`].
-fn run<'a, S, B>(
-    system: &'a SystemRunner,
-    name: &str,
-    app: S,
-    uri: &'a str,
-    body: Body,
-) -> Run<'a>
+fn run<'a, S, B>(system: &'a SystemRunner, name: &str, app: S, uri: &'a str, body: Body) -> Run<'a>
 where
     S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error> + 'a,
     B: MessageBody,
