@@ -494,6 +494,54 @@ async fn the_route_info_metric_lists_every_mount_and_registration() {
     assert_eq!(purge.labels["http_request_methods"], "GET,PUT,PURGE");
 }
 
+/// Only [`route_info_follows_mounts_resolved_between_scrapes`] mounts it.
+#[route_labels::register]
+#[get("/late")]
+async fn late() -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
+/// A scrape lists a registration no request reached by its declared
+/// template; once a request resolves its mount, the next scrape lists it by
+/// the full template instead (the collector keeps the info series between
+/// scrapes, and makes them again when a mount is added).
+#[actix_web::test]
+async fn route_info_follows_mounts_resolved_between_scrapes() {
+    let mut registry = Registry::default();
+    let metrics = HttpMetrics::new(&mut registry).unwrap();
+    let app = init_service(
+        App::new()
+            .service(web::scope("/first").service(late))
+            .wrap(metrics),
+    )
+    .await;
+    let late_series = |registry: &Registry| {
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, registry).unwrap();
+        samples(&text)
+            .into_iter()
+            .filter(|s| {
+                s.name == "http_server_route_info" && s.labels["handler"] == "http_metrics::late"
+            })
+            .map(|s| s.labels)
+            .collect::<Vec<_>>()
+    };
+    for _ in 0..2 {
+        let before = late_series(&registry);
+        assert_eq!(before.len(), 1, "{before:?}");
+        assert_eq!(before[0].get("template").map(String::as_str), Some("/late"));
+        assert!(!before[0].contains_key("http_route"), "{before:?}");
+    }
+    assert_eq!(send(&app, "GET", "/first/late").await, 200);
+    let after = late_series(&registry);
+    assert_eq!(after.len(), 1, "{after:?}");
+    assert_eq!(
+        after[0].get("http_route").map(String::as_str),
+        Some("/first/late")
+    );
+    assert!(!after[0].contains_key("template"), "{after:?}");
+}
+
 #[actix_web::test]
 async fn max_series_bounds_the_exposition_under_every_kind_of_traffic() {
     let (app, metrics) = setup(HttpMetrics::builder().status_codes_per_route(2)).await;

@@ -62,17 +62,16 @@ impl Bounds {
         self.exported.len() + 1
     }
 
-    /// Writes `(upper bound, count)` pairs into `out` (cleared first): the
-    /// bounds, `+Inf` last, each with its count from `counts`.
-    fn pair_with(&self, counts: impl Iterator<Item = u64>, out: &mut Vec<(f64, u64)>) {
-        out.clear();
-        out.extend(
-            self.exported
-                .iter()
-                .copied()
-                .chain(std::iter::once(f64::INFINITY))
-                .zip(counts),
-        );
+    /// The `(upper bound, count)` pairs prometheus-client's encoder takes:
+    /// the bounds, `+Inf` last, with every count 0. A scrape lays one out
+    /// per family and writes each series' counts into it.
+    pub(crate) fn pairs(&self) -> Vec<(f64, u64)> {
+        self.exported
+            .iter()
+            .copied()
+            .chain(std::iter::once(f64::INFINITY))
+            .map(|bound| (bound, 0))
+            .collect()
     }
 
     /// The bucket an observation falls into: the first bound `>=` the value,
@@ -119,15 +118,14 @@ impl Snapshot {
         }
     }
 
-    /// The `(upper bound, count)` pairs prometheus-client's encoder takes,
-    /// written into `out` (cleared first) so a scrape reuses one buffer.
-    pub(crate) fn encoder_buckets<'a>(
-        &self,
-        bounds: &Bounds,
-        out: &'a mut Vec<(f64, u64)>,
-    ) -> &'a [(f64, u64)] {
-        bounds.pair_with(self.buckets.iter().copied(), out);
-        out
+    /// Writes the counts into `pairs`, laid out by [`Bounds::pairs`] for
+    /// the same bounds.
+    pub(crate) fn write_counts<'a>(&self, pairs: &'a mut [(f64, u64)]) -> &'a [(f64, u64)] {
+        debug_assert_eq!(pairs.len(), self.buckets.len());
+        for ((_, count), bucket) in pairs.iter_mut().zip(&self.buckets) {
+            *count = *bucket;
+        }
+        pairs
     }
 }
 
@@ -144,15 +142,19 @@ impl Histogram {
         self.sum.fetch_add(value, Ordering::Relaxed);
     }
 
-    /// What the encoder takes, without allocating: the `(upper bound,
-    /// count)` pairs written into `out` (cleared first), and the sum and
-    /// count.
-    pub(crate) fn read_into(&self, bounds: &Bounds, out: &mut Vec<(f64, u64)>) -> (f64, u64) {
-        bounds.pair_with(self.buckets.iter().map(|b| b.load(Ordering::Relaxed)), out);
-        let count = out.iter().map(|(_, count)| count).sum();
+    /// What the encoder takes, without allocating: the counts written into
+    /// `pairs` (laid out by [`Bounds::pairs`] for `bounds`), and the sum
+    /// and the count.
+    pub(crate) fn read_into(&self, bounds: &Bounds, pairs: &mut [(f64, u64)]) -> (f64, u64) {
+        debug_assert_eq!(pairs.len(), self.buckets.len());
+        let mut total = 0;
+        for ((_, count), bucket) in pairs.iter_mut().zip(&self.buckets) {
+            *count = bucket.load(Ordering::Relaxed);
+            total += *count;
+        }
         (
             self.sum.load(Ordering::Relaxed) as f64 / bounds.scale,
-            count,
+            total,
         )
     }
 

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
 use std::fmt::{self, Write as _};
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{
@@ -17,7 +17,7 @@ use prometheus_client::registry::Unit;
 
 use crate::http::attributes::{ErrorType, ProtocolVersion, Scheme};
 use crate::http::cells::{Bounds, Kind, Row, SlotLabels, Snapshot, Status};
-use crate::http::mounts;
+use crate::http::mounts::{self, Mount};
 use crate::http::shared::Shared;
 use crate::inventory::RouteInfo;
 use crate::labels::{OTHER_ERROR_TYPE, OTHER_STATUS, UNMATCHED, UNREGISTERED};
@@ -35,6 +35,17 @@ const ROUTE_HELP: &str = "Every mount of a route registered with route-labels, b
 #[derive(Debug)]
 pub(crate) struct HttpCollector {
     shared: Arc<Shared>,
+    /// The series of `http_server_route_info` as of the last scrape.
+    route_info: Mutex<RouteInfoSeries>,
+}
+
+/// The series of `http_server_route_info`, made again only when a mount was
+/// added: they change with the mount table, which only grows.
+#[derive(Debug, Default)]
+struct RouteInfoSeries {
+    /// The length of the mount table they were made from.
+    mounts: usize,
+    series: Vec<RouteInfoLabels>,
 }
 
 /// A row to encode, with the labels its series share.
@@ -53,14 +64,17 @@ const UNREGISTERED_KEY: u32 = u32::MAX;
 
 impl HttpCollector {
     pub(crate) fn new(shared: Arc<Shared>) -> Self {
-        Self { shared }
+        Self {
+            shared,
+            route_info: Mutex::default(),
+        }
     }
 
     /// Every row, grouped by label set: by template, then method.
-    fn sources(&self) -> Vec<Source<'_>> {
+    fn sources(&self, mounts: &[Mount]) -> Vec<Source<'_>> {
         let shared = &self.shared;
         let mut sources = Vec::new();
-        for (id, mount) in mounts::all_mounts().into_iter().enumerate() {
+        for (id, mount) in mounts.iter().enumerate() {
             let id = u32::try_from(id).expect("mount ids fit in u32");
             if let Some(cells) = shared.mounts.get(id) {
                 for (method, row) in cells.rows() {
@@ -119,7 +133,7 @@ impl HttpCollector {
     ) -> Result<(), fmt::Error> {
         let shape = &self.shared.shape;
         // One buffer for every series' buckets.
-        let mut buckets = Vec::with_capacity(bounds.len());
+        let mut buckets = bounds.pairs();
         for group in sources.chunk_by(|a, b| a.key == b.key) {
             let (route, method) = (group[0].route, group[0].method);
             if let [source] = group {
@@ -159,7 +173,7 @@ impl HttpCollector {
                     .encode_histogram::<NoLabelSet>(
                         snapshot.sum,
                         snapshot.count,
-                        snapshot.encoder_buckets(bounds, &mut buckets),
+                        snapshot.write_counts(&mut buckets),
                         None,
                     )?;
             }
@@ -170,17 +184,23 @@ impl HttpCollector {
 
 impl Collector for HttpCollector {
     fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> Result<(), fmt::Error> {
-        self.encode_requests(&mut encoder)?;
+        // One copy of the mount table for the whole scrape.
+        let mounts = mounts::all_mounts();
+        self.encode_requests(&mut encoder, &mounts)?;
         self.encode_active(&mut encoder)?;
-        self.encode_routes(&mut encoder)
+        self.encode_routes(&mut encoder, &mounts)
     }
 }
 
 impl HttpCollector {
     /// The request duration, and the body sizes when they are on.
-    fn encode_requests(&self, encoder: &mut DescriptorEncoder<'_>) -> Result<(), fmt::Error> {
+    fn encode_requests(
+        &self,
+        encoder: &mut DescriptorEncoder<'_>,
+        mounts: &[Mount],
+    ) -> Result<(), fmt::Error> {
         let shared = &self.shared;
-        let sources = self.sources();
+        let sources = self.sources(mounts);
         let mut family = encoder.encode_descriptor(
             &shared.names.duration,
             DURATION_HELP,
@@ -237,47 +257,66 @@ impl HttpCollector {
         Ok(())
     }
 
-    fn encode_routes(&self, encoder: &mut DescriptorEncoder<'_>) -> Result<(), fmt::Error> {
+    fn encode_routes(
+        &self,
+        encoder: &mut DescriptorEncoder<'_>,
+        mounts: &[Mount],
+    ) -> Result<(), fmt::Error> {
         let shared = &self.shared;
         // A gauge of value 1 named `*_info`, Prometheus' convention for
         // info metrics: every parser reads it, where the OpenMetrics
         // `info` type is refused by Prometheus' text parser and promtool.
         let mut family =
             encoder.encode_descriptor(&shared.names.route, ROUTE_HELP, None, MetricType::Gauge)?;
-        // Each mount once, by the full template it answers under: the
-        // value `http_route` has on the request metrics, so the two join.
-        let mut mounted: Vec<(&'static str, &'static str, &'static RouteInfo)> =
-            mounts::all_mounts()
-                .into_iter()
-                .filter(|m| !shared.is_excluded(m.route))
-                .map(|m| (mounts::template_of(m.label), m.route.handler(), m.route))
-                .collect();
-        mounted.sort_unstable_by_key(|&(template, handler, _)| (template, handler));
-        mounted.dedup_by_key(|&mut (template, handler, _)| (template, handler));
-        for (template, _, route) in mounted {
-            family
-                .encode_family(&RouteInfoLabels {
-                    route,
-                    mount: Some(template),
-                })?
-                .encode_gauge(&1_i64)?;
+        // Scrapes take turns here; a poisoned lock holds series that are
+        // whole, or a stale count that makes them again.
+        let mut route_info = self
+            .route_info
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if route_info.mounts != mounts.len() || route_info.series.is_empty() {
+            *route_info = RouteInfoSeries {
+                mounts: mounts.len(),
+                series: route_info_series(shared, mounts),
+            };
         }
-        // actix-web tells a mount's full template only to a request
-        // through it: until then, the registration as declared.
-        for route in mounts::unresolved_routes() {
-            if shared.is_excluded(route) {
-                continue;
-            }
-            family
-                .encode_family(&RouteInfoLabels { route, mount: None })?
-                .encode_gauge(&1_i64)?;
+        for labels in &route_info.series {
+            family.encode_family(labels)?.encode_gauge(&1_i64)?;
         }
         Ok(())
     }
 }
 
+/// The series of `http_server_route_info`: each mount once, by the full
+/// template it answers under (the value `http_route` has on the request
+/// metrics, so the two join); then, as actix-web tells a mount's full
+/// template only to a request through it, the registrations no request
+/// reached yet, as declared.
+fn route_info_series(shared: &Shared, mounts: &[Mount]) -> Vec<RouteInfoLabels> {
+    let mut mounted: Vec<(&'static str, &'static str, &'static RouteInfo)> = mounts
+        .iter()
+        .filter(|m| !shared.is_excluded(m.route))
+        .map(|m| (mounts::template_of(m.label), m.route.handler(), m.route))
+        .collect();
+    mounted.sort_unstable_by_key(|&(template, handler, _)| (template, handler));
+    mounted.dedup_by_key(|&mut (template, handler, _)| (template, handler));
+    let unresolved = mounts::unresolved_routes()
+        .into_iter()
+        .filter(|route| !shared.is_excluded(route))
+        .map(|route| RouteInfoLabels { route, mount: None });
+    mounted
+        .into_iter()
+        .map(|(template, _, route)| RouteInfoLabels {
+            route,
+            mount: Some(template),
+        })
+        .chain(unresolved)
+        .collect()
+}
+
 /// The labels of one `http_server_route_info` series: a mount by its full
 /// template, or a registration no request reached yet by its declared one.
+#[derive(Debug)]
 struct RouteInfoLabels {
     route: &'static RouteInfo,
     /// The full template of the mount; `None` for an unresolved registration.
