@@ -5,8 +5,8 @@
 # (HIGH - LOW requests) for route-labels minus the same for bare. Functions
 # inlined into others count where they were inlined.
 #
-#   bash scripts/instructions-by-function.sh        # 50 routes
-#   ROUTES=5 bash scripts/instructions-by-function.sh
+#   bash scripts/instructions-by-function.sh        # 50 routes, bodies read
+#   ROUTES=5 BODY=drop bash scripts/instructions-by-function.sh
 #
 # Needs valgrind (Debian: apt-get install valgrind).
 set -euo pipefail
@@ -14,6 +14,8 @@ cd "$(dirname "$0")/.."
 LOW=${LOW:-2000}
 HIGH=${HIGH:-12000}
 ROUTES=${ROUTES:-50}
+# `read` the response bodies to their end, or `drop` them unread.
+BODY=${BODY:-read}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 # shellcheck source=lib/callgrind.sh
@@ -22,7 +24,9 @@ bench=$(bench_executable per_request)
 
 # Per-function exclusive counts of one run, as "count<TAB>function".
 functions() { # app requests
-    PER_REQUEST_ONLY="$1:$ROUTES:$2" valgrind --tool=callgrind \
+    local only="$1:$ROUTES:$2"
+    [ "$BODY" = read ] || only="$only:$BODY"
+    PER_REQUEST_ONLY="$only" valgrind --tool=callgrind \
         --callgrind-out-file="$out/cg.$1.$2" "$bench" --bench >/dev/null 2>&1
     callgrind_annotate --threshold=100 "$out/cg.$1.$2" |
         sed -n 's/^ *\([0-9,]*\) ([^)]*) *\(.*\)$/\1\t\2/p' | grep -v 'PROGRAM TOTALS' |
