@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
 use std::fmt::{self, Write as _};
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
 use prometheus_client::collector::Collector;
@@ -244,15 +243,13 @@ impl HttpCollector {
             MetricType::Gauge,
         )?;
         let attributes = &shared.attributes;
-        for (index, active) in shared.active.iter().enumerate() {
+        for (index, active) in shared.active.totals().into_iter().enumerate() {
             let method = (index / attributes.active_per_method()) as u8;
             let labels = ActiveLabels {
                 method: attributes.method_label(method),
                 scheme: attributes.active_scheme(index),
             };
-            family
-                .encode_family(&labels)?
-                .encode_gauge(&active.load(Ordering::Relaxed))?;
+            family.encode_family(&labels)?.encode_gauge(&active)?;
         }
         Ok(())
     }

@@ -3,15 +3,14 @@
 //! say how it is counted if it ends there.
 
 use std::rc::Rc;
-use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use crate::http::attributes::Failure;
 use crate::http::body_sizes::BodySizes;
 use crate::http::cells::Observation;
 use crate::http::claim::{Claim, Watch};
 use crate::http::clock;
-use crate::http::shared::{Shared, Target};
+use crate::http::shared::Target;
+use crate::http::worker::Worker;
 use crate::labels::CLIENT_CLOSED_REQUEST;
 
 /// The status a request that failed without a response of its own is
@@ -42,11 +41,7 @@ enum Phase {
 /// counted (the client went away, or a handler panicked) still counts it.
 #[derive(Debug)]
 pub(crate) struct InFlight {
-    #[allow(
-        clippy::redundant_allocation,
-        reason = "see `HttpMetricsService::shared`"
-    )]
-    shared: Rc<Arc<Shared>>,
+    worker: Rc<Worker>,
     /// When the request arrived, a [`clock::now`] reading.
     start: u64,
     /// The method label index.
@@ -63,12 +58,12 @@ pub(crate) struct InFlight {
 
 impl InFlight {
     /// A request that has just arrived: counts it as active.
-    #[allow(clippy::redundant_allocation, reason = "see `InFlight::shared`")]
-    pub(crate) fn new(shared: &Rc<Arc<Shared>>, method: u8, variant: u8, start: u64) -> Self {
-        let active = shared.attributes.active_index(method, variant);
-        shared.active[active].fetch_add(1, Ordering::Relaxed);
+    #[inline]
+    pub(crate) fn new(worker: &Rc<Worker>, method: u8, variant: u8, start: u64) -> Self {
+        let active = worker.shared.attributes.active_index(method, variant);
+        worker.active.started(active);
         Self {
-            shared: Rc::clone(shared),
+            worker: Rc::clone(worker),
             start,
             method,
             variant,
@@ -146,7 +141,7 @@ impl InFlight {
     /// Counts the request now, under `target` with `status`, and why it
     /// failed if it failed without a status.
     pub(crate) fn record(&mut self, target: Target, status: u16, failure: Failure) {
-        let shared = &self.shared;
+        let shared = &self.worker.shared;
         let observation = Observation {
             variant: self.variant,
             outcome: shared.shape.outcome(status, failure),
@@ -179,6 +174,6 @@ impl Drop for InFlight {
         if let Some((target, status, failure)) = ending {
             self.record(target, status, failure);
         }
-        self.shared.active[usize::from(self.active)].fetch_sub(1, Ordering::Relaxed);
+        self.worker.active.ended(usize::from(self.active));
     }
 }

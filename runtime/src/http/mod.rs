@@ -2,7 +2,9 @@
 //! its internals, one concept a file:
 //!
 //! - [`shared`]: the cells every worker writes and the collector reads;
-//!   [`cells`]: a row of histograms by status code;
+//!   [`cells`]: a row of histograms by status code; [`active`]: the
+//!   requests in flight, counted per worker; [`worker`]: what one worker's
+//!   middleware holds;
 //! - [`attributes`]: the optional OpenTelemetry attributes (scheme,
 //!   protocol version, error type) and extra methods, their closed sets;
 //! - [`service`]: the `Transform`, the per-worker service and the future of a
@@ -15,6 +17,7 @@
 //!   `get!`, ...);
 //! - [`collector`]: the exposition at scrape time.
 
+pub(crate) mod active;
 pub(crate) mod attributes;
 pub(crate) mod body;
 pub(crate) mod body_sizes;
@@ -28,13 +31,14 @@ pub(crate) mod mounts;
 pub(crate) mod service;
 pub(crate) mod shared;
 pub(crate) mod stamp;
+pub(crate) mod worker;
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicI64;
 
 use prometheus_client::registry::Registry;
 
 use crate::error::BuildError;
+use crate::http::active::ActiveRequests;
 use crate::http::attributes::{Attributes, is_method_token};
 use crate::http::cells::{Bounds, Row, Shape};
 use crate::http::collector::HttpCollector;
@@ -474,9 +478,7 @@ impl HttpMetricsBuilder {
                 active: name("http_server_active_requests"),
                 route: name("http_server_route_info"),
             },
-            active: (0..methods * attributes.active_per_method())
-                .map(|_| AtomicI64::new(0))
-                .collect(),
+            active: ActiveRequests::new(methods * attributes.active_per_method()),
             unmatched: (0..methods).map(|_| Row::new(&shape)).collect(),
             unregistered: (0..methods).map(|_| Row::new(&shape)).collect(),
             mounts: crate::chunked::Chunked::default(),

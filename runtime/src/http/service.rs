@@ -18,7 +18,8 @@ use crate::http::body_sizes;
 use crate::http::claim::{self, Claim};
 use crate::http::clock;
 use crate::http::in_flight::InFlight;
-use crate::http::shared::{Shared, Target};
+use crate::http::shared::Target;
+use crate::http::worker::Worker;
 
 impl<S, B> Transform<S, ServiceRequest> for HttpMetrics
 where
@@ -34,7 +35,7 @@ where
     fn new_transform(&self, service: S) -> Self::Future {
         ready(Ok(HttpMetricsService {
             service,
-            shared: Rc::new(self.shared.clone()),
+            worker: Rc::new(Worker::new(Arc::clone(&self.shared))),
         }))
     }
 }
@@ -43,13 +44,7 @@ where
 #[derive(Debug)]
 pub struct HttpMetricsService<S> {
     service: S,
-    /// `Rc` so that a request's future holds the shared state without
-    /// touching the `Arc`'s count, which every worker would contend on.
-    #[allow(
-        clippy::redundant_allocation,
-        reason = "the Rc is per worker; cloning it is not atomic"
-    )]
-    shared: Rc<Arc<Shared>>,
+    worker: Rc<Worker>,
 }
 
 impl<S, B> Service<ServiceRequest> for HttpMetricsService<S>
@@ -65,11 +60,11 @@ where
 
     fn call(&self, mut req: ServiceRequest) -> Self::Future {
         let start = clock::now();
-        let shared = &self.shared;
+        let shared = &self.worker.shared;
         let attributes = &shared.attributes;
         let method = attributes.method_of(req.method());
         let variant = attributes.variant_of(&req);
-        let mut in_flight = InFlight::new(shared, method, variant, start);
+        let mut in_flight = InFlight::new(&self.worker, method, variant, start);
         if shared.shape.sizes.is_some() {
             in_flight.measure_bodies(body_sizes::measure(&mut req));
         }

@@ -1,9 +1,8 @@
 //! [`Shared`]: the cells and names that every worker's middleware and the
 //! collector share, and how a request is recorded into them.
 
-use std::sync::atomic::AtomicI64;
-
 use crate::chunked::Chunked;
+use crate::http::active::ActiveRequests;
 use crate::http::attributes::{Attributes, MAX_METHOD_LABELS};
 use crate::http::cells::{Observation, Row, Shape};
 use crate::http::claim::Claim;
@@ -28,8 +27,8 @@ pub(crate) struct Shared {
     pub(crate) attributes: Attributes,
     /// Registrations whose requests are not counted.
     pub(crate) excluded: Box<[&'static RouteInfo]>,
-    /// By [`Attributes::active_index`].
-    pub(crate) active: Box<[AtomicI64]>,
+    /// By [`Attributes::active_index`], per worker.
+    pub(crate) active: ActiveRequests,
     /// By method label.
     pub(crate) unmatched: Box<[Row]>,
     /// By method label.
@@ -177,6 +176,6 @@ impl Shared {
                 )
             });
         let bucket_rows = 2 * self.attributes.methods() as u64;
-        (route_rows + bucket_rows) * per_row + self.active.len() as u64 + info_series
+        (route_rows + bucket_rows) * per_row + self.active.gauges() as u64 + info_series
     }
 }
