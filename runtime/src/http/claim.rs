@@ -99,7 +99,7 @@ pub(crate) fn claim(mount: u32) {
     });
 }
 
-/// The claim made so far in the current [`watch`]; `Unwatched` outside one.
+/// The claim made so far in the current [`Watch`]; `Unwatched` outside one.
 #[inline]
 pub(crate) fn claimed() -> Claim {
     CLAIM.get()
@@ -127,4 +127,57 @@ pub(crate) fn path_matched() {
 /// claimed as [`Claim::Refused`] before this runs.
 pub(crate) fn unclaimed_resource_matched(req: &actix_web::HttpRequest) -> bool {
     req.match_info().unprocessed().is_empty() && req.match_pattern().is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Claim, Watch, claim, claimed, path_matched};
+
+    #[test]
+    fn a_watch_hands_back_what_was_claimed_inside_it() {
+        assert_eq!(claimed(), Claim::Unwatched);
+        let watch = Watch::start(Claim::None);
+        assert_eq!(claimed(), Claim::None);
+        path_matched();
+        assert_eq!(claimed(), Claim::Refused);
+        claim(7);
+        assert_eq!(watch.end(), Claim::Mount(7));
+        assert_eq!(claimed(), Claim::Unwatched);
+    }
+
+    #[test]
+    fn outside_a_watch_nothing_is_kept() {
+        claim(3);
+        path_matched();
+        assert_eq!(claimed(), Claim::Unwatched);
+        // A watch started later does not see it.
+        assert_eq!(Watch::start(Claim::None).end(), Claim::None);
+    }
+
+    #[test]
+    fn a_watch_starts_from_what_is_known_and_nested_watches_share_claims() {
+        let outer = Watch::start(Claim::Mount(1));
+        let inner = Watch::start(Claim::None);
+        claim(2);
+        assert_eq!(inner.end(), Claim::Mount(2));
+        // The enclosing watch keeps what the inner one learnt.
+        assert_eq!(outer.end(), Claim::Mount(2));
+        assert_eq!(Watch::start(Claim::Mount(5)).end(), Claim::Mount(5));
+    }
+
+    #[test]
+    fn a_watched_call_that_unwinds_leaves_the_cell_unwatched() {
+        let unwound = std::panic::catch_unwind(|| {
+            let watch = Watch::start(Claim::None);
+            claim(4);
+            if claimed() == Claim::Mount(4) {
+                panic!("the watched call panics");
+            }
+            watch.end()
+        });
+        assert!(unwound.is_err());
+        assert_eq!(claimed(), Claim::Unwatched);
+        claim(9);
+        assert_eq!(claimed(), Claim::Unwatched);
+    }
 }
