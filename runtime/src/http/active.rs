@@ -33,12 +33,14 @@ struct Line([AtomicI64; PER_LINE]);
 /// ([`Attributes::active_index`](crate::http::attributes::Attributes::active_index)).
 type Shard = [Line];
 
+/// A shard of `gauges` counts, every one 0.
 fn new_shard(gauges: usize) -> Arc<Shard> {
     (0..gauges.div_ceil(PER_LINE))
         .map(|_| Line::default())
         .collect()
 }
 
+/// The count of gauge `gauge` in `shard`.
 #[inline]
 fn count(shard: &Shard, gauge: usize) -> &AtomicI64 {
     &shard[gauge / PER_LINE].0[gauge % PER_LINE]
