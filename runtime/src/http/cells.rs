@@ -121,12 +121,21 @@ impl Snapshot {
     /// Writes the counts into `pairs`, laid out by [`Bounds::pairs`] for
     /// the same bounds.
     pub(crate) fn write_counts<'a>(&self, pairs: &'a mut [(f64, u64)]) -> &'a [(f64, u64)] {
-        debug_assert_eq!(pairs.len(), self.buckets.len());
-        for ((_, count), bucket) in pairs.iter_mut().zip(&self.buckets) {
-            *count = *bucket;
-        }
+        fill_counts(pairs, self.buckets.iter().copied());
         pairs
     }
+}
+
+/// Writes `counts`, one per bucket, into `pairs` (laid out by
+/// [`Bounds::pairs`] for the histogram's bounds); returns their total.
+fn fill_counts(pairs: &mut [(f64, u64)], counts: impl ExactSizeIterator<Item = u64>) -> u64 {
+    debug_assert_eq!(pairs.len(), counts.len());
+    let mut total = 0;
+    for ((_, count), bucket) in pairs.iter_mut().zip(counts) {
+        *count = bucket;
+        total += bucket;
+    }
+    total
 }
 
 impl Histogram {
@@ -146,12 +155,10 @@ impl Histogram {
     /// `pairs` (laid out by [`Bounds::pairs`] for `bounds`), and the sum
     /// and the count.
     pub(crate) fn read_into(&self, bounds: &Bounds, pairs: &mut [(f64, u64)]) -> (f64, u64) {
-        debug_assert_eq!(pairs.len(), self.buckets.len());
-        let mut total = 0;
-        for ((_, count), bucket) in pairs.iter_mut().zip(&self.buckets) {
-            *count = bucket.load(Ordering::Relaxed);
-            total += *count;
-        }
+        let total = fill_counts(
+            pairs,
+            self.buckets.iter().map(|b| b.load(Ordering::Relaxed)),
+        );
         (
             self.sum.load(Ordering::Relaxed) as f64 / bounds.scale,
             total,
