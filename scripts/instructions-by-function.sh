@@ -24,9 +24,7 @@ bench=$(bench_executable per_request)
 
 # Per-function exclusive counts of one run, as "count<TAB>function".
 functions() { # app requests
-    local only="$1:$ROUTES:$2"
-    [ "$BODY" = read ] || only="$only:$BODY"
-    PER_REQUEST_ONLY="$only" valgrind --tool=callgrind \
+    PER_REQUEST_ONLY=$(per_request_only "$1" "$ROUTES" "$2" "$BODY") valgrind --tool=callgrind \
         --callgrind-out-file="$out/cg.$1.$2" "$bench" --bench >/dev/null 2>&1
     callgrind_annotate --threshold=100 "$out/cg.$1.$2" |
         sed -n 's/^ *\([0-9,]*\) ([^)]*) *\(.*\)$/\1\t\2/p' | grep -v 'PROGRAM TOTALS' |

@@ -26,9 +26,7 @@ trap 'rm -rf "$out"' EXIT
 bench=$(bench_executable per_request)
 
 count() { # app routes requests body
-    local only="$1:$2:$3"
-    [ "$4" = read ] || only="$only:$4"
-    PER_REQUEST_ONLY="$only" valgrind --tool=callgrind --callgrind-out-file="$out/cg" \
+    PER_REQUEST_ONLY=$(per_request_only "$1" "$2" "$3" "$4") valgrind --tool=callgrind --callgrind-out-file="$out/cg" \
         "$bench" --bench 2>&1 | awk '/Collected :/ {print $4}' | tail -n 1
 }
 
