@@ -5,10 +5,12 @@
 //!   requests to 100 routes with one status each, or to 500 routes with four
 //!   statuses each.
 //! - `prometheus-client Family`: a registry holding the same series in
-//!   prometheus-client `Family`s: the same histograms (same names, labels and
-//!   buckets), the same 10 active-request gauges and one gauge per registered
-//!   route in place of route-labels' `http_server_route_info`, so both
-//!   expositions have the same number of sample lines (checked before timing).
+//!   prometheus-client `Family`s: the same histograms with the same samples
+//!   (each observed once with the sum route-labels measured, so both
+//!   expositions carry the same duration lines, checked before timing), the
+//!   same 10 active-request gauges and one gauge per registered route in
+//!   place of route-labels' `http_server_route_info`, so both expositions
+//!   have the same number of sample lines (checked too).
 //!
 //! `cargo bench --bench scrape`
 
@@ -84,8 +86,15 @@ fn route_labels_registry(
     registry
 }
 
-/// A registry with the same series in prometheus-client `Family`s.
-fn family_registry(routes: usize, statuses: &[u16]) -> Registry {
+/// The duration family's name in both expositions.
+const DURATION: &str = "http_server_request_duration_seconds";
+
+/// A registry with the same series in prometheus-client `Family`s, holding
+/// the same samples: each duration series of route-labels' exposition
+/// `route_labels` (one request each) observed once with the value of its sum,
+/// so both expositions carry the same sums, counts and buckets (checked
+/// before timing).
+fn family_registry(route_labels: &str) -> Registry {
     let mut registry = Registry::default();
     let durations =
         Family::<DurationLabels, Histogram, fn() -> Histogram>::new_with_constructor(new_histogram);
@@ -95,19 +104,32 @@ fn family_registry(routes: usize, statuses: &[u16]) -> Registry {
         Unit::Seconds,
         durations.clone(),
     );
-    for route in 0..routes {
+    let sums = route_labels
+        .lines()
+        .filter_map(|line| line.strip_prefix(DURATION)?.strip_prefix("_sum{"));
+    for sum in sums {
+        let (labels, value) = sum.split_once("} ").expect("a sample has a value");
+        let label = |key: &str| {
+            labels
+                .split(',')
+                .find_map(|pair| pair.strip_prefix(key)?.strip_prefix("=\""))
+                .and_then(|value| value.strip_suffix('"'))
+                .unwrap_or_else(|| panic!("{key} in {labels}"))
+        };
+        assert_eq!(label("http_request_method"), "GET");
+        let route = label("http_route");
         let template: &'static str = route_labels::routes()
-            .find_map(|info| info.template().filter(|t| *t == routes::template(route)))
+            .find_map(|info| info.template().filter(|t| *t == route))
             .expect("the bench route is registered");
-        for &status in statuses {
-            durations
-                .get_or_create(&DurationLabels {
-                    http_request_method: HttpMethod::Get,
-                    http_response_status_code: status,
-                    http_route: template,
-                })
-                .observe(1.0e-4);
-        }
+        durations
+            .get_or_create(&DurationLabels {
+                http_request_method: HttpMethod::Get,
+                http_response_status_code: label("http_response_status_code")
+                    .parse()
+                    .expect("a status code"),
+                http_route: template,
+            })
+            .observe(value.parse().expect("a sum"));
     }
     let active = Family::<MethodLabels, Gauge>::default();
     registry.register(
@@ -139,6 +161,38 @@ fn family_registry(routes: usize, statuses: &[u16]) -> Registry {
     registry
 }
 
+/// route-labels' registry after the requests of a case, and the
+/// prometheus-client one holding the same samples.
+fn registries(
+    system: &actix_web::rt::SystemRunner,
+    routes: usize,
+    statuses: &[u16],
+) -> [(&'static str, Registry); 2] {
+    let route_labels = route_labels_registry(system, routes, statuses);
+    let family = family_registry(&exposition(&route_labels));
+    [
+        ("route-labels collector", route_labels),
+        ("prometheus-client Family", family),
+    ]
+}
+
+fn exposition(registry: &Registry) -> String {
+    let mut text = String::new();
+    encode(&mut text, registry).expect("encodes");
+    text
+}
+
+/// The duration family's sample lines, sorted (a `Family` writes its series
+/// in hash order).
+fn duration_samples(text: &str) -> Vec<&str> {
+    let mut lines: Vec<&str> = text
+        .lines()
+        .filter(|line| line.starts_with(DURATION))
+        .collect();
+    lines.sort_unstable();
+    lines
+}
+
 fn sample_lines(text: &str) -> usize {
     text.lines()
         .filter(|line| !line.is_empty() && !line.starts_with('#'))
@@ -165,9 +219,11 @@ fn scrape_only(system: &actix_web::rt::SystemRunner, only: &str) {
     let (case, which, scrapes) = parse()
         .unwrap_or_else(|| panic!("{ONLY}=CASE:WHICH:SCRAPES, WHICH `route-labels` or `family`"));
     let (_, routes, statuses) = CASES[case];
+    // Both registries are made in either run: one is encoded.
+    let [(_, route_labels), (_, family)] = registries(system, routes, statuses);
     let registry = match which {
-        "route-labels" => route_labels_registry(system, routes, statuses),
-        "family" => family_registry(routes, statuses),
+        "route-labels" => route_labels,
+        "family" => family,
         other => panic!("{ONLY}: unknown registry {other}"),
     };
     let mut text = String::new();
@@ -186,30 +242,19 @@ fn scrape(c: &mut Criterion) {
     }
     let mut table = Vec::new();
     for (series, routes, statuses) in CASES {
-        let registries = [
-            (
-                "route-labels collector",
-                route_labels_registry(&system, routes, statuses),
-            ),
-            (
-                "prometheus-client Family",
-                family_registry(routes, statuses),
-            ),
-        ];
-        let texts: Vec<String> = registries
-            .iter()
-            .map(|(_, registry)| {
-                let mut text = String::new();
-                encode(&mut text, registry).expect("encodes");
-                text
-            })
-            .collect();
+        let registries = registries(&system, routes, statuses);
+        let texts = registries.each_ref().map(|(_, registry)| exposition(registry));
         let histogram_series = texts[0].matches("_count{").count();
         assert_eq!(histogram_series, series, "route-labels' histogram series");
         assert_eq!(
             sample_lines(&texts[0]),
             sample_lines(&texts[1]),
             "both expositions hold the same number of samples"
+        );
+        assert_eq!(
+            duration_samples(&texts[0]),
+            duration_samples(&texts[1]),
+            "both expositions hold the same duration samples"
         );
 
         let mut group = c.benchmark_group(format!("scrape-{series}-series"));
