@@ -243,7 +243,9 @@ fn scrape(c: &mut Criterion) {
     let mut table = Vec::new();
     for (series, routes, statuses) in CASES {
         let registries = registries(&system, routes, statuses);
-        let texts = registries.each_ref().map(|(_, registry)| exposition(registry));
+        let texts = registries
+            .each_ref()
+            .map(|(_, registry)| exposition(registry));
         let histogram_series = texts[0].matches("_count{").count();
         assert_eq!(histogram_series, series, "route-labels' histogram series");
         assert_eq!(
