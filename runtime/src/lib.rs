@@ -63,6 +63,11 @@ pub use crate::exposition::{
 pub use crate::http::body::MeteredBody;
 pub use crate::http::builders::{Resource, RouteBuilder};
 pub use crate::http::service::{HttpMetricsFuture, HttpMetricsService};
+
+/// The machinery behind [`HttpMetrics::app`] that a user rarely names.
+pub mod dev {
+    pub use crate::http::app::MeteredApp;
+}
 pub use crate::http::{
     DEFAULT_BODY_SIZE_BUCKETS, DEFAULT_BUCKETS, DEFAULT_STATUS_CODES_PER_ROUTE, HttpMetrics,
     HttpMetricsBuilder,
@@ -392,10 +397,14 @@ pub mod __private {
 
     /// Not public API.
     pub use crate::http::builders::{Resource, RouteBuilder, refusals};
+    /// Not public API: what `#[register]` registers a handler with.
+    pub use crate::http::registration::register_route;
     /// Not public API.
     pub use crate::http::stamp::Stamp;
     /// Not public API: the inventory.
     pub use crate::inventory::{ROUTES, RouteInfo};
+    /// Not public API.
+    pub use actix_service;
 
     /// Not public API: what a derive that failed names in its fallback impl.
     pub use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue};

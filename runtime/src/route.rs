@@ -183,11 +183,10 @@ impl EncodeLabelValue for Route {
 /// Mounts are a run-time fact: they live beside [`Route`], not in the
 /// inventory.
 impl RouteInfo {
-    /// The mounts of this registration that have served a request so far,
-    /// as label values: the full templates it is reachable under.
-    ///
-    /// actix-web tells a mount's full template only to a request through it,
-    /// so a mount that has had no request is not listed yet.
+    /// The mounts of this registration in the apps built so far, as label
+    /// values: the full templates it is reachable under. A `#[register]`
+    /// handler's mounts are known once its app is built; a route builder's
+    /// once a request went through it.
     ///
     /// ```
     /// use actix_web::{get, test, web, App, HttpResponse};
@@ -206,7 +205,7 @@ impl RouteInfo {
     /// .await;
     /// test::call_service(&app, test::TestRequest::get().uri("/stuff/1").to_request()).await;
     /// let mounts: Vec<String> = route_of!(show_thing).mounts().map(|r| r.to_string()).collect();
-    /// assert_eq!(mounts, ["/stuff/{id}"]);
+    /// assert_eq!(mounts, ["/things/{id}", "/stuff/{id}"]);
     /// # });
     /// ```
     pub fn mounts(&'static self) -> impl Iterator<Item = Route> {

@@ -2,7 +2,7 @@
 //! attributes `#[register]` found on it, each keeping its syn node so that
 //! errors point at the user's code.
 
-use syn::{Ident, ItemFn, LitStr};
+use syn::{Expr, Ident, ItemFn, LitStr, Path};
 
 /// A handler with its route attributes.
 pub struct Handler {
@@ -13,12 +13,16 @@ pub struct Handler {
 /// One actix-web route attribute: `#[get("/p")]`, `#[route("/p", method = ..)]`,
 /// or one `#[get("/p")]` under `#[routes]`.
 pub struct RouteAttr {
-    /// Index of the attribute in `Handler::item.attrs`.
-    pub attr: usize,
     pub path: LitStr,
     /// The methods it accepts, as actix-web spells them: `GET`, or a custom
     /// uppercase token.
     pub methods: Vec<String>,
+    /// `name = ".."`: the resource's name for `url_for`.
+    pub name: Option<LitStr>,
+    /// `guard = "path::to::fn"`, each a function of `&GuardContext`.
+    pub guards: Vec<Path>,
+    /// `wrap = "expr"`, each a middleware around the handler.
+    pub wraps: Vec<Expr>,
 }
 
 /// What an attribute on the handler is to actix-web.

@@ -1,9 +1,9 @@
 //! Turns a validated [`Handler`] into the inventory entries, the `Registered`
-//! impl and the actix-web attributes with their added `wrap`.
+//! impl and the handler's registration.
 
-use proc_macro2::{Span, TokenStream, TokenTree};
-use quote::{ToTokens, format_ident, quote};
-use syn::{Ident, LitStr, Meta, Path};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use syn::{Ident, LitStr, Path};
 
 use crate::register::ast::Handler;
 
@@ -40,18 +40,6 @@ pub fn handler(mut handler: Handler, krate: &Path) -> TokenStream {
             }
         }
         entry_of_route.push(index);
-    }
-
-    for (route, &entry) in handler.routes.iter().zip(&entry_of_route) {
-        let stamp = format!(
-            "{}::__private::Stamp::new(&{})",
-            krate.to_token_stream(),
-            entries[entry].ident
-        );
-        add_wrap(
-            &mut handler.item.attrs[route.attr].meta,
-            &LitStr::new(&stamp, Span::call_site()),
-        );
     }
 
     let name_text = name.to_string();
@@ -94,101 +82,130 @@ pub fn handler(mut handler: Handler, krate: &Path) -> TokenStream {
             quote!(::core::panic!(#message))
         }
     };
-    let refusals = scope_root_refusals(&mut handler, &entries, krate);
-    let item = &handler.item;
+    let registration = registration(&mut handler, &entries, &entry_of_route, krate);
     quote! {
         #(#statics)*
         impl #krate::Registered for #name {
             const ROUTE: &'static #krate::__private::RouteInfo = #route;
         }
-        #item
-        #refusals
+        #registration
     }
 }
 
-/// A route mounted at a scope's root (template `""`) that refuses a request
-/// by its method leaves actix-web's request looking exactly as if a resource
-/// had answered: the scope consumed the whole path. So such a handler
-/// registers one resource more, after its own, at the same path: it never
-/// matches, and its guard notes that the path of a registered route was
-/// matched, which tells `HttpMetrics` the request reached no resource
-/// (`unmatched`). actix-web's attribute goes on the function renamed
-/// `__route_labels_<name>`, named as before for `url_for`, and `<name>` is a
-/// unit struct that registers both.
-fn scope_root_refusals(handler: &mut Handler, entries: &[Entry], krate: &Path) -> TokenStream {
+/// The unit struct actix-web's attribute would make of the handler, and its
+/// `HttpServiceFactory`: one resource per route attribute, as actix-web's
+/// attribute registers it (the same name, the method guard, then the
+/// attribute's guards, its `wrap`s around the handler), but through
+/// route-labels, which gives the resource a node of the app's resource map
+/// and so its full template when the app is built.
+fn registration(
+    handler: &mut Handler,
+    entries: &[Entry],
+    entry_of_route: &[usize],
+    krate: &Path,
+) -> TokenStream {
+    let name = handler.ident().clone();
+    let name_text = name.to_string().trim_start_matches("r#").to_owned();
+    let actix = quote!(#krate::__private::actix_web);
+    let registrations = handler
+        .routes
+        .iter()
+        .zip(entry_of_route)
+        .map(|(route, &entry)| {
+            let path = &route.path;
+            let resource_name = route
+                .name
+                .clone()
+                .unwrap_or_else(|| LitStr::new(&name_text, name.span()));
+            let entry = &entries[entry].ident;
+            let methods = &route.methods;
+            let guards = &route.guards;
+            let wraps = &route.wraps;
+            quote! {
+                {
+                    let __factory = #actix::web::route().to(#name);
+                    #(
+                        let __factory = #krate::__private::actix_service::apply(#wraps, __factory);
+                    )*
+                    #krate::__private::register_route(
+                        __config,
+                        #path,
+                        #resource_name,
+                        &#entry,
+                        &[#(#methods),*],
+                        ::std::vec![#(
+                            ::std::boxed::Box::new(#actix::guard::fn_guard(#guards))
+                                as ::std::boxed::Box<dyn #actix::guard::Guard>
+                        ),*],
+                        __factory,
+                    );
+                }
+            }
+        });
+    let registrations: Vec<TokenStream> = registrations.collect();
+    // A route at a scope's root (template `""`) that refuses a request by
+    // its method leaves actix-web's request looking as if a resource had
+    // answered: the scope consumed the whole path. One resource more at the
+    // same path never matches, and its guard notes that a registered
+    // route's path was matched, which tells the `Route` extractor of a
+    // default service the request reached no resource (`unmatched`).
     let roots: Vec<&LitStr> = entries
         .iter()
         .map(|e| &e.template)
         .filter(|t| t.value().is_empty())
         .collect();
-    if roots.is_empty() {
-        return TokenStream::new();
-    }
-    let name = handler.ident().clone();
-    let name_text = name.to_string().trim_start_matches("r#").to_owned();
-    let inner = format_ident!("__route_labels_{}", name_text, span = name.span());
-    let resource_name = LitStr::new(&name_text, name.span());
-    for route in &handler.routes {
-        let meta = &mut handler.item.attrs[route.attr].meta;
-        if !has_arg(meta, "name") {
-            append_arg(meta, &quote!(name = #resource_name));
-        }
-    }
-    handler.item.sig.ident = inner.clone();
-    let docs: Vec<syn::Attribute> = handler
+    // The route attributes are consumed here, not expanded by actix-web:
+    // naming their paths keeps the user's `use actix_web::get;` in use.
+    // Under `#[routes]`, the method attributes are read by `routes`, never
+    // resolved as paths.
+    let kinds: Vec<_> = handler
+        .item
+        .attrs
+        .iter()
+        .filter_map(|attr| Some((attr, crate::register::parse::classify(attr)?)))
+        .collect();
+    let under_routes = kinds
+        .iter()
+        .any(|(_, kind)| matches!(kind, crate::register::ast::AttrKind::Routes));
+    let attr_paths: Vec<&syn::Path> = kinds
+        .iter()
+        .filter(|(_, kind)| !under_routes || matches!(kind, crate::register::ast::AttrKind::Routes))
+        .map(|(attr, _)| attr.path())
+        .collect();
+    let mut item = handler.item.clone();
+    item.attrs.retain(|attr| {
+        crate::register::parse::classify(attr).is_none() && !attr.path().is_ident("doc")
+    });
+    let docs: Vec<&syn::Attribute> = handler
         .item
         .attrs
         .iter()
         .filter(|attr| attr.path().is_ident("doc"))
-        .cloned()
         .collect();
-    handler.item.attrs.push(syn::parse_quote!(#[doc(hidden)]));
     let vis = &handler.item.vis;
     quote! {
+        const _: () = {
+            #(
+                #[allow(unused_imports)]
+                use #attr_paths as _;
+            )*
+        };
+
         #(#docs)*
         #[allow(non_camel_case_types, missing_docs)]
         #vis struct #name;
 
-        impl #krate::__private::actix_web::dev::HttpServiceFactory for #name {
-            fn register(self, config: &mut #krate::__private::actix_web::dev::AppService) {
-                #krate::__private::actix_web::dev::HttpServiceFactory::register(#inner, config);
+        impl #actix::dev::HttpServiceFactory for #name {
+            fn register(self, __config: &mut #actix::dev::AppService) {
+                #item
+                #(#registrations)*
                 #(
-                    #krate::__private::actix_web::dev::HttpServiceFactory::register(
+                    #actix::dev::HttpServiceFactory::register(
                         #krate::__private::refusals(#roots),
-                        config,
+                        __config,
                     );
                 )*
             }
         }
     }
-}
-
-/// Whether the attribute has an argument `key = ..`.
-fn has_arg(meta: &Meta, key: &str) -> bool {
-    let Meta::List(list) = meta else {
-        return false;
-    };
-    let tokens: Vec<TokenTree> = list.tokens.clone().into_iter().collect();
-    tokens.windows(2).any(|pair| {
-        matches!(pair, [TokenTree::Ident(ident), TokenTree::Punct(eq)] if ident == key && eq.as_char() == '=')
-    })
-}
-
-/// `#[get("/p", name = "x")]` becomes `#[get("/p", name = "x", wrap = "..")]`.
-fn add_wrap(meta: &mut Meta, stamp: &LitStr) {
-    append_arg(meta, &quote!(wrap = #stamp));
-}
-
-/// Appends `arg` to the arguments of a route attribute.
-fn append_arg(meta: &mut Meta, arg: &TokenStream) {
-    let Meta::List(list) = meta else {
-        unreachable!("route attributes were parsed as lists");
-    };
-    let tokens = &list.tokens;
-    let trailing_comma = matches!(tokens.clone().into_iter().last(), Some(TokenTree::Punct(p)) if p.as_char() == ',');
-    list.tokens = if trailing_comma {
-        quote!(#tokens #arg)
-    } else {
-        quote!(#tokens, #arg)
-    };
 }

@@ -3,7 +3,7 @@
 use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::parse::ParseStream;
 use syn::punctuated::Punctuated;
-use syn::{Attribute, Expr, ExprLit, ItemFn, Lit, LitStr, MetaNameValue, Token};
+use syn::{Attribute, Expr, ExprLit, ItemFn, Lit, LitStr, MetaNameValue, Path, Token};
 
 use crate::common::{Errors, tokens_text};
 use crate::register::ast::{AttrKind, Handler, METHOD_ATTRS, RouteAttr};
@@ -67,13 +67,13 @@ pub fn handler(item: ItemFn) -> syn::Result<Handler> {
     let mut errors = Errors::default();
     let routes = candidates
         .into_iter()
-        .filter_map(|(index, kind)| errors.take(route_attr(&item.attrs[index], index, kind)))
+        .filter_map(|(index, kind)| errors.take(route_attr(&item.attrs[index], kind)))
         .collect();
     errors.finish()?;
     Ok(Handler { item, routes })
 }
 
-fn route_attr(attr: &Attribute, index: usize, kind: &AttrKind) -> syn::Result<RouteAttr> {
+fn route_attr(attr: &Attribute, kind: &AttrKind) -> syn::Result<RouteAttr> {
     let (path, options) = attr.parse_args_with(route_args)?;
     let methods = match kind {
         AttrKind::Method(method) => vec![(*method).to_owned()],
@@ -107,10 +107,58 @@ fn route_attr(attr: &Attribute, index: usize, kind: &AttrKind) -> syn::Result<Ro
         }
         AttrKind::Routes => unreachable!("`#[routes]` is never a route attribute itself"),
     };
+    let mut name = None;
+    let mut guards = Vec::new();
+    let mut wraps = Vec::new();
+    for option in &options {
+        let key = option.path.get_ident().map(ToString::to_string);
+        let key = key.as_deref().unwrap_or_default();
+        if key == "method" && matches!(kind, AttrKind::Route) {
+            continue;
+        }
+        let lit = match &option.value {
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(lit), ..
+            }) => lit,
+            other => {
+                return Err(syn::Error::new_spanned(
+                    other,
+                    format!(
+                        "expected a string literal for `{key}`, found `{}`",
+                        tokens_text(other)
+                    ),
+                ));
+            }
+        };
+        match key {
+            "name" if name.is_some() => {
+                return Err(syn::Error::new_spanned(option, "`name` is given twice"));
+            }
+            "name" => name = Some(lit.clone()),
+            "guard" => guards.push(lit.parse::<Path>()?),
+            "wrap" => wraps.push(lit.parse::<Expr>()?),
+            _ => {
+                return Err(syn::Error::new_spanned(
+                    &option.path,
+                    format!(
+                        "unknown option `{}`; actix-web's route attributes take `name`, `guard`, `wrap`{}",
+                        tokens_text(&option.path),
+                        if matches!(kind, AttrKind::Route) {
+                            " and `method`"
+                        } else {
+                            ""
+                        }
+                    ),
+                ));
+            }
+        }
+    }
     Ok(RouteAttr {
-        attr: index,
         path,
         methods,
+        name,
+        guards,
+        wraps,
     })
 }
 

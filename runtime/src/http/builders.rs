@@ -121,6 +121,8 @@ impl RouteBuilder {
         // request costs no allocation more than with `web::get()`.
         let factory = fn_factory(move || {
             let handler = handler.clone();
+            // Created while the app is built: the app learns the place.
+            crate::http::app::built(crate::http::app::Built::Pending(info));
             let mount = Rc::new(MountOf::new(info));
             ready(Ok::<_, ()>(fn_service(move |req: ServiceRequest| {
                 mount.claim(req.request());

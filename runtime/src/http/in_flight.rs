@@ -57,6 +57,20 @@ pub(crate) struct InFlight {
 }
 
 impl InFlight {
+    /// Where the response is counted when no mount claimed the request:
+    /// see [`Shared::unclaimed`](crate::http::shared::Shared::unclaimed).
+    #[cold]
+    pub(crate) fn unclaimed(
+        &self,
+        req: &actix_web::HttpRequest,
+        claim: Claim,
+        status: actix_web::http::StatusCode,
+    ) -> Target {
+        self.worker
+            .shared
+            .unclaimed(req, self.method, claim, status)
+    }
+
     /// A request that has just arrived: counts it as active.
     #[inline]
     pub(crate) fn new(worker: &Rc<Worker>, method: u8, variant: u8, start: u64) -> Self {

@@ -18,6 +18,7 @@
 //! - [`collector`]: the exposition at scrape time.
 
 pub(crate) mod active;
+pub(crate) mod app;
 pub(crate) mod attributes;
 pub(crate) mod body;
 pub(crate) mod body_sizes;
@@ -28,6 +29,7 @@ pub(crate) mod clock;
 pub(crate) mod collector;
 pub(crate) mod in_flight;
 pub(crate) mod mounts;
+pub(crate) mod registration;
 pub(crate) mod service;
 pub(crate) mod shared;
 pub(crate) mod stamp;
@@ -483,6 +485,7 @@ impl HttpMetricsBuilder {
             unregistered: (0..methods).map(|_| Row::new(&shape)).collect(),
             mounts: crate::chunked::Chunked::default(),
             excluded: self.excluded.into(),
+            app: std::sync::Mutex::default(),
             shape,
             attributes,
         });
@@ -559,6 +562,86 @@ impl HttpMetrics {
     /// ```
     pub fn new(registry: &mut Registry) -> Result<Self, BuildError> {
         Self::builder().build(registry)
+    }
+
+    /// Wraps `app` in these metrics, as the outermost middleware, and watches
+    /// it being built: what `HttpServer::new`'s factory returns, or what
+    /// `actix_web::test::init_service` takes.
+    ///
+    /// actix-web builds the app once per worker (and once per
+    /// `init_service`), synchronously, before the app's first request. From
+    /// that moment these metrics know the app's registered mounts, each by
+    /// its full template: `http_server_route_info` lists them from the first
+    /// scrape, [`max_samples`](Self::max_samples) is final, and a request
+    /// that a middleware inside the app answers before it reaches a mount
+    /// (an auth check on a scope answering `401`, a rate limiter answering
+    /// `429`) is still counted under the mount actix-web would route it to.
+    /// Several apps in one process, each with its own metrics, never see
+    /// each other's mounts.
+    ///
+    /// ```
+    /// use actix_web::{get, test, web, App, HttpResponse};
+    ///
+    /// #[route_labels::register]
+    /// #[get("/{id}")]
+    /// async fn show_order() -> HttpResponse { HttpResponse::Ok().finish() }
+    ///
+    /// # actix_web::rt::System::new().block_on(async {
+    /// let mut registry = prometheus_client::registry::Registry::default();
+    /// let metrics = route_labels::HttpMetrics::new(&mut registry)?;
+    /// let app = metrics.app(App::new().service(web::scope("/orders").service(show_order)));
+    /// let _app = test::init_service(app).await;
+    ///
+    /// // Built, not yet asked anything: the mount is known, and so is the bound.
+    /// let mut text = String::new();
+    /// prometheus_client::encoding::text::encode(&mut text, &registry)?;
+    /// assert!(text.contains(r#"http_route="/orders/{id}""#));
+    /// assert!(metrics.max_samples() > 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    ///
+    /// With `HttpServer`, every worker builds the app when the server starts
+    /// (the first poll of the future `HttpServer::run` returns):
+    ///
+    /// ```no_run
+    /// # use actix_web::{App, HttpServer};
+    /// # async fn serve() -> std::io::Result<()> {
+    /// let mut registry = prometheus_client::registry::Registry::default();
+    /// let metrics = route_labels::HttpMetrics::new(&mut registry).unwrap();
+    /// HttpServer::new(move || metrics.app(App::new()))
+    ///     .bind(("127.0.0.1", 8080))?
+    ///     .run()
+    ///     .await
+    /// # }
+    /// ```
+    pub fn app<T, B>(
+        &self,
+        app: actix_web::App<T>,
+    ) -> crate::http::app::MeteredApp<
+        impl actix_web::dev::ServiceFactory<
+            actix_http::Request,
+            Config = actix_web::dev::AppConfig,
+            Response = actix_web::dev::ServiceResponse<crate::http::body::MeteredBody<B>>,
+            Error = actix_web::Error,
+            InitError = (),
+        > + use<T, B>,
+    >
+    where
+        T: actix_web::dev::ServiceFactory<
+                actix_web::dev::ServiceRequest,
+                Config = (),
+                Response = actix_web::dev::ServiceResponse<B>,
+                Error = actix_web::Error,
+                InitError = (),
+            > + 'static,
+        B: actix_web::body::MessageBody + 'static,
+    {
+        use actix_service::IntoServiceFactory as _;
+        crate::http::app::MeteredApp::new(
+            app.wrap(self.clone()).into_factory(),
+            Arc::clone(&self.shared),
+        )
     }
 
     /// Options: buckets, metric prefix, status codes per route.

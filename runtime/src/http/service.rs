@@ -9,13 +9,12 @@ use std::task::{Context, Poll};
 
 use actix_web::body::{BodySize, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
-use actix_web::http::StatusCode;
 
 use crate::http::HttpMetrics;
 use crate::http::attributes::Failure;
 use crate::http::body::MeteredBody;
 use crate::http::body_sizes;
-use crate::http::claim::{self, Claim};
+use crate::http::claim::Claim;
 use crate::http::clock;
 use crate::http::in_flight::InFlight;
 use crate::http::shared::Target;
@@ -115,18 +114,9 @@ where
             Poll::Ready(Ok(res)) => {
                 let target = match in_flight.claim() {
                     Claim::Mount(id) => Target::Mount(id),
-                    // A registered route at this path refused the request:
-                    // a default service answers it (`404`, unless a custom
-                    // one says otherwise), or a resource that is not
-                    // registered took it (a route not yet converted).
-                    Claim::Refused if res.status() == StatusCode::NOT_FOUND => Target::Unmatched,
-                    Claim::Refused | Claim::None | Claim::Unwatched => {
-                        if claim::unclaimed_resource_matched(res.request()) {
-                            Target::Unregistered
-                        } else {
-                            Target::Unmatched
-                        }
-                    }
+                    // Answered before it reached a mount, or by a resource
+                    // that is not registered, or by a default service.
+                    claim => in_flight.unclaimed(res.request(), claim, res.status()),
                 };
                 let mut in_flight = this.in_flight.take().expect("present until ready");
                 in_flight.respond(target, res.status().as_u16());

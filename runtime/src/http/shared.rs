@@ -1,8 +1,15 @@
 //! [`Shared`]: the cells and names that every worker's middleware and the
 //! collector share, and how a request is recorded into them.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
+use actix_web::HttpRequest;
+use actix_web::http::StatusCode;
+
 use crate::chunked::Chunked;
 use crate::http::active::ActiveRequests;
+use crate::http::app::Built;
 use crate::http::attributes::{Attributes, MAX_METHOD_LABELS};
 use crate::http::cells::{Observation, Row, Shape};
 use crate::http::claim::Claim;
@@ -35,6 +42,58 @@ pub(crate) struct Shared {
     pub(crate) unregistered: Box<[Row]>,
     /// Cells of each mount that has served a request, by mount id.
     pub(crate) mounts: Chunked<MountCells>,
+    /// What the app told these metrics about itself when it was built.
+    pub(crate) app: Mutex<AppMounts>,
+}
+
+/// The registered places of the app [`HttpMetrics::app`](crate::HttpMetrics::app)
+/// wraps, as its builds reported them (the same every build, unless the
+/// app's factory builds a different app per worker: then all of them).
+#[derive(Debug, Default)]
+pub(crate) struct AppMounts {
+    /// Whether the app was built through `HttpMetrics::app`.
+    pub(crate) built: bool,
+    /// The mounts of its `#[register]` handlers, by id, without repeats.
+    pub(crate) mounts: Vec<u32>,
+    /// The mounts by full template, for requests no mount claimed.
+    by_template: HashMap<&'static str, Vec<u32>>,
+    /// Its route builders' places, whose full template is learnt at their
+    /// first request, with the most of each one build had.
+    pub(crate) pending: Vec<(&'static RouteInfo, usize)>,
+}
+
+impl AppMounts {
+    fn add_build(&mut self, places: &[Built]) {
+        self.built = true;
+        let mut pending: Vec<(&'static RouteInfo, usize)> = Vec::new();
+        for place in places {
+            match *place {
+                Built::Mount(id) => {
+                    if !self.mounts.contains(&id) {
+                        self.mounts.push(id);
+                        let template = mounts::template_of(mounts::label_of(id));
+                        self.by_template.entry(template).or_default().push(id);
+                    }
+                }
+                Built::Pending(route) => {
+                    match pending.iter_mut().find(|(r, _)| std::ptr::eq(*r, route)) {
+                        Some((_, count)) => *count += 1,
+                        None => pending.push((route, 1)),
+                    }
+                }
+            }
+        }
+        for (route, count) in pending {
+            match self
+                .pending
+                .iter_mut()
+                .find(|(r, _)| std::ptr::eq(*r, route))
+            {
+                Some((_, most)) => *most = (*most).max(count),
+                None => self.pending.push((route, count)),
+            }
+        }
+    }
 }
 
 /// The rows of one mount: one per method label its handler accepts.
@@ -119,6 +178,84 @@ impl Target {
 }
 
 impl Shared {
+    /// The app's registered places, as its builds reported them.
+    pub(crate) fn app(&self) -> MutexGuard<'_, AppMounts> {
+        // Changed in one step under the lock: a poisoned lock still guards a
+        // consistent list.
+        self.app
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// An app built through `HttpMetrics::app` reports its registered places.
+    pub(crate) fn app_built(&self, places: &[Built]) {
+        self.app().add_build(places);
+    }
+
+    /// Where a response that no registered mount claimed is counted. Such a
+    /// request was answered before it reached a mount (by a middleware of a
+    /// scope or of the app, inside `HttpMetrics`), or by a resource that is
+    /// not registered, or by a default service. actix-web's resource map
+    /// tells which resource its path matches, as routing would find it
+    /// without guards: a mount of the app that accepts the method counts it,
+    /// with the status the middleware answered. Paid only by such requests:
+    /// the lookup walks the resource map and allocates the template.
+    pub(crate) fn unclaimed(
+        &self,
+        req: &HttpRequest,
+        method: u8,
+        claim: Claim,
+        status: StatusCode,
+    ) -> Target {
+        // A registered route builder's guards refused it, and the default
+        // service answered.
+        if claim == Claim::Refused && status == StatusCode::NOT_FOUND {
+            return Target::Unmatched;
+        }
+        // No resource's pattern matches the path (a scope's prefix is not a
+        // resource).
+        let Some(template) = req.match_pattern() else {
+            return Target::Unmatched;
+        };
+        let candidates: Vec<u32> = {
+            let app = self.app();
+            if app.built {
+                app.by_template
+                    .get(template.as_str())
+                    .cloned()
+                    .unwrap_or_default()
+            } else {
+                // Wrapped without `HttpMetrics::app`: every mount built in
+                // the process.
+                mounts::all_mounts()
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, m)| mounts::template_of(m.label) == template)
+                    .map(|(id, _)| u32::try_from(id).expect("mount ids fit in u32"))
+                    .collect()
+            }
+        };
+        if candidates.is_empty() {
+            // A resource that is not registered.
+            return Target::Unregistered;
+        }
+        let accepting = candidates.into_iter().find(|&id| {
+            accepted_methods(mounts::mount(id).route, &self.attributes).contains(&method)
+        });
+        match accepting {
+            Some(id) => Target::Mount(id),
+            // The mount's method guard refused it: the default service
+            // answered, unless a resource that is not registered took it
+            // (routing then consumed the whole path).
+            None if status != StatusCode::NOT_FOUND
+                && req.match_info().unprocessed().is_empty() =>
+            {
+                Target::Unregistered
+            }
+            None => Target::Unmatched,
+        }
+    }
+
     #[inline]
     pub(crate) fn record(&self, target: Target, method: u8, observation: &Observation) {
         let method_index = usize::from(method);
@@ -159,22 +296,40 @@ impl Shared {
                 .as_ref()
                 .map_or(0, |sizes| 2 * histogram(sizes.len()));
         let per_row = (shape.variants * shape.series_per_variant()) as u64 * per_series;
-        let (route_rows, info_series) = registrations()
-            .filter(|route| !self.is_excluded(route))
-            .fold((0, 0), |(rows, info), route| {
-                // A route of the app counts once before its app is built; the
-                // metrics endpoint only where it is mounted.
-                let mounted = mounts::times_mounted(route);
-                let mounted = if is_builtin(route) {
-                    mounted
-                } else {
-                    mounted.max(1)
-                } as u64;
-                (
-                    rows + mounted * accepted_methods(route, &self.attributes).len() as u64,
-                    info + mounted,
-                )
-            });
+        let app = self.app();
+        let (route_rows, info_series) = if app.built {
+            // The app's own places, as its build reported them.
+            let mounts = app.mounts.iter().map(|&id| (mounts::mount(id).route, 1));
+            let pending = app.pending.iter().copied();
+            mounts
+                .chain(pending)
+                .filter(|(route, _)| !self.is_excluded(route))
+                .fold((0, 0), |(rows, info), (route, mounted)| {
+                    let mounted = mounted as u64;
+                    (
+                        rows + mounted * accepted_methods(route, &self.attributes).len() as u64,
+                        info + mounted,
+                    )
+                })
+        } else {
+            registrations()
+                .filter(|route| !self.is_excluded(route))
+                .fold((0, 0), |(rows, info), route| {
+                    // A route of the app counts once before its app is built;
+                    // the metrics endpoint only where it is mounted.
+                    let mounted = mounts::times_mounted(route);
+                    let mounted = if is_builtin(route) {
+                        mounted
+                    } else {
+                        mounted.max(1)
+                    } as u64;
+                    (
+                        rows + mounted * accepted_methods(route, &self.attributes).len() as u64,
+                        info + mounted,
+                    )
+                })
+        };
+        drop(app);
         let bucket_rows = 2 * self.attributes.methods() as u64;
         (route_rows + bucket_rows) * per_row + self.active.gauges() as u64 + info_series
     }

@@ -28,7 +28,9 @@ pub(crate) struct MountOf {
 
 impl MountOf {
     /// Counts the stamp as built (once per mount per worker).
-    pub(crate) fn new(route: &'static RouteInfo) -> Self {
+    #[doc(hidden)]
+    #[must_use]
+    pub fn new(route: &'static RouteInfo) -> Self {
         mounts::note_built(route);
         Self {
             route,
@@ -65,7 +67,8 @@ impl MountOf {
     }
 }
 
-/// Not public API: `#[register]` passes it to actix-web's `wrap`.
+/// Not public API: the stamp of a [`resource!`](crate::resource) resource
+/// (the benchmarks build one by hand).
 #[doc(hidden)]
 #[derive(Debug, Clone, Copy)]
 pub struct Stamp {
@@ -73,10 +76,12 @@ pub struct Stamp {
 }
 
 impl Stamp {
-    /// Not public API: `#[register]` passes it to actix-web's `wrap`.
+    /// Made while the app is registered, once per mount per build: the app
+    /// being built learns the place.
     #[doc(hidden)]
     #[must_use]
-    pub const fn new(route: &'static RouteInfo) -> Self {
+    pub fn new(route: &'static RouteInfo) -> Self {
+        crate::http::app::built(crate::http::app::Built::Pending(route));
         Self { route }
     }
 }

@@ -1,0 +1,123 @@
+//! [`HttpMetrics::app`](crate::HttpMetrics::app): the metrics wrap an app
+//! and watch it being built, so that they know its registered mounts before
+//! any request.
+//!
+//! actix-web builds an app (once per worker, and once per
+//! `test::init_service`) in one synchronous call, `new_service`, before its
+//! first poll: every service registers, the resource map is finished, and
+//! every service factory is created. [`MeteredApp`] makes that call with a
+//! thread-local list open; each registered mount created inside it adds
+//! itself ([`built`]), and the list is handed to the app's metrics when the
+//! call returns. Nothing of another app can land there: the call is
+//! synchronous, so no other app's build runs on the thread in between.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use actix_http::Request;
+use actix_web::dev::{AppConfig, ServiceFactory};
+
+use crate::http::shared::Shared;
+use crate::inventory::RouteInfo;
+
+/// What a registered place told the app being built about itself.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Built {
+    /// A `#[register]` handler's mount, its full template known.
+    Mount(u32),
+    /// A route builder's place (`resource!`, `get!`, ...): its full
+    /// template is learnt at its first request.
+    Pending(&'static RouteInfo),
+}
+
+thread_local! {
+    /// The registered places of the app being built on this thread.
+    static BUILDING: RefCell<Option<Vec<Built>>> = const { RefCell::new(None) };
+}
+
+/// Called by a registered place while an app is built: the app being built
+/// through [`HttpMetrics::app`](crate::HttpMetrics::app), if any, has it.
+pub(crate) fn built(place: Built) {
+    BUILDING.with(|building| {
+        if let Some(places) = building.borrow_mut().as_mut() {
+            places.push(place);
+        }
+    });
+}
+
+/// Collects what is [`built`] on this thread until dropped; restores what
+/// was open before (nothing, unless a build starts inside another).
+struct Collecting {
+    outer: Option<Vec<Built>>,
+}
+
+impl Collecting {
+    fn start() -> Self {
+        Self {
+            outer: BUILDING.replace(Some(Vec::new())),
+        }
+    }
+
+    fn finish(mut self) -> Vec<Built> {
+        let outer = self.outer.take();
+        BUILDING.replace(outer).unwrap_or_default()
+    }
+}
+
+impl Drop for Collecting {
+    fn drop(&mut self) {
+        if let Some(outer) = self.outer.take() {
+            BUILDING.replace(Some(outer));
+        }
+    }
+}
+
+/// An app wrapped in its [`HttpMetrics`](crate::HttpMetrics), from
+/// [`HttpMetrics::app`](crate::HttpMetrics::app): what `HttpServer::new`'s
+/// factory returns, or what `actix_web::test::init_service` takes.
+///
+/// ```
+/// use actix_web::{get, test, App, HttpResponse};
+///
+/// #[route_labels::register]
+/// #[get("/ping")]
+/// async fn ping() -> HttpResponse { HttpResponse::Ok().finish() }
+///
+/// # actix_web::rt::System::new().block_on(async {
+/// let mut registry = prometheus_client::registry::Registry::default();
+/// let metrics = route_labels::HttpMetrics::new(&mut registry).unwrap();
+/// let app: route_labels::dev::MeteredApp<_> = metrics.app(App::new().service(ping));
+/// let app = test::init_service(app).await;
+/// # let _ = app;
+/// # });
+/// ```
+#[derive(Debug)]
+pub struct MeteredApp<F> {
+    factory: F,
+    shared: Arc<Shared>,
+}
+
+impl<F> MeteredApp<F> {
+    pub(crate) fn new(factory: F, shared: Arc<Shared>) -> Self {
+        Self { factory, shared }
+    }
+}
+
+impl<F> ServiceFactory<Request> for MeteredApp<F>
+where
+    F: ServiceFactory<Request, Config = AppConfig>,
+{
+    type Response = F::Response;
+    type Error = F::Error;
+    type Config = AppConfig;
+    type Service = F::Service;
+    type InitError = F::InitError;
+    type Future = F::Future;
+
+    fn new_service(&self, config: AppConfig) -> Self::Future {
+        let collecting = Collecting::start();
+        let future = self.factory.new_service(config);
+        self.shared.app_built(&collecting.finish());
+        future
+    }
+}
