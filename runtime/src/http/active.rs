@@ -18,11 +18,16 @@
 
 use std::marker::PhantomData;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// Counts per cache line.
 const PER_LINE: usize = 8;
+
+/// Set in a shard's count once a request was counted in it: a gauge no
+/// request was ever counted in is not exported (no series for a method or
+/// scheme the app never saw), and the bit costs its writer one `or`.
+const SEEN: i64 = 1 << 62;
 
 /// [`PER_LINE`] counts on a cache line of their own.
 #[derive(Debug, Default)]
@@ -46,11 +51,18 @@ fn count(shard: &Shard, gauge: usize) -> &AtomicI64 {
     &shard[gauge / PER_LINE].0[gauge % PER_LINE]
 }
 
+/// The requests in flight counted in gauge `gauge` of `shard`.
+fn value(shard: &Shard, gauge: usize) -> i64 {
+    count(shard, gauge).load(Ordering::Relaxed) & !SEEN
+}
+
 /// Every worker's shard, and how many gauges each holds.
 #[derive(Debug)]
 pub(crate) struct ActiveRequests {
     gauges: usize,
     shards: Mutex<Vec<Arc<Shard>>>,
+    /// By gauge: a request was counted in it, in a shard now dropped or not.
+    seen: Box<[AtomicBool]>,
 }
 
 impl ActiveRequests {
@@ -58,6 +70,7 @@ impl ActiveRequests {
         Self {
             gauges,
             shards: Mutex::default(),
+            seen: (0..gauges).map(|_| AtomicBool::new(false)).collect(),
         }
     }
 
@@ -76,20 +89,26 @@ impl ActiveRequests {
         }
     }
 
-    /// Each gauge's count, summed over the shards.
-    pub(crate) fn totals(&self) -> Vec<i64> {
+    /// Each gauge's count, summed over the shards; `None` for a gauge no
+    /// request was ever counted in.
+    pub(crate) fn totals(&self) -> Vec<Option<i64>> {
         let mut shards = self.lock();
+        for shard in shards.iter() {
+            for (gauge, seen) in self.seen.iter().enumerate() {
+                if count(shard, gauge).load(Ordering::Relaxed) & SEEN != 0 {
+                    seen.store(true, Ordering::Relaxed);
+                }
+            }
+        }
         // Only this list holds it: no worker or request can write it again.
         shards.retain(|shard| {
-            Arc::strong_count(shard) > 1
-                || (0..self.gauges).any(|gauge| count(shard, gauge).load(Ordering::Relaxed) != 0)
+            Arc::strong_count(shard) > 1 || (0..self.gauges).any(|gauge| value(shard, gauge) != 0)
         });
         (0..self.gauges)
             .map(|gauge| {
-                shards
-                    .iter()
-                    .map(|shard| count(shard, gauge).load(Ordering::Relaxed))
-                    .sum()
+                self.seen[gauge]
+                    .load(Ordering::Relaxed)
+                    .then(|| shards.iter().map(|shard| value(shard, gauge)).sum())
             })
             .collect()
     }
@@ -115,7 +134,10 @@ impl ActiveShard {
     #[inline]
     pub(crate) fn started(&self, gauge: usize) {
         let count = count(&self.shard, gauge);
-        count.store(count.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        count.store(
+            (count.load(Ordering::Relaxed) | SEEN) + 1,
+            Ordering::Relaxed,
+        );
     }
 
     /// A request counted in gauge `gauge` ended.
@@ -140,15 +162,16 @@ mod tests {
         second.started(0);
         let totals = active.totals();
         assert_eq!(totals.len(), 10);
-        assert_eq!((totals[0], totals[9]), (1, 3));
+        assert_eq!((totals[0], totals[9]), (Some(1), Some(3)));
+        assert_eq!(totals[1], None, "no request was counted in it");
         second.ended(0);
         drop(second);
         // A shard nobody holds that still reads a request is kept.
-        assert_eq!(active.totals()[9], 3);
+        assert_eq!(active.totals()[9], Some(3));
         assert_eq!(active.lock().len(), 2);
         first.ended(9);
         first.ended(9);
-        assert_eq!(active.totals()[9], 1);
+        assert_eq!(active.totals()[9], Some(1));
         drop(first);
         assert_eq!(active.lock().len(), 2);
     }
@@ -160,8 +183,10 @@ mod tests {
         shard.started(2);
         shard.ended(2);
         drop(shard);
-        assert_eq!(active.totals(), [0, 0, 0]);
+        assert_eq!(active.totals(), [None, None, Some(0)]);
         assert!(active.lock().is_empty());
+        // Once seen, a gauge stays exported after its shard is gone.
+        assert_eq!(active.totals(), [None, None, Some(0)]);
     }
 
     #[test]

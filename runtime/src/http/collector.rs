@@ -244,6 +244,8 @@ impl HttpCollector {
         )?;
         let attributes = &shared.attributes;
         for (index, active) in shared.active.totals().into_iter().enumerate() {
+            // Only gauges a request was counted in.
+            let Some(active) = active else { continue };
             let method = (index / attributes.active_per_method()) as u8;
             let labels = ActiveLabels {
                 method: attributes.method_label(method),
