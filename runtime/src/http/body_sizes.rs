@@ -18,6 +18,7 @@ use std::task::{Context, Poll};
 
 use actix_web::dev::{Payload, ServiceRequest};
 use actix_web::error::PayloadError;
+use actix_web::http::Method;
 use actix_web::http::header::CONTENT_LENGTH;
 use actix_web::web::Bytes;
 use futures_core::Stream;
@@ -33,12 +34,17 @@ pub(crate) struct BodySizes {
     request_ended: Cell<bool>,
     /// The `Content-Length` the client declared.
     declared: Option<u64>,
+    /// A `HEAD` request: actix-http polls the response body and drops it,
+    /// the client receives none of it.
+    head: bool,
 }
 
 impl BodySizes {
     /// `bytes` more of the response body are on their way.
     pub(crate) fn sent(&self, bytes: usize) {
-        self.response.set(self.response.get() + bytes as u64);
+        if !self.head {
+            self.response.set(self.response.get() + bytes as u64);
+        }
     }
 
     pub(crate) fn response_bytes(&self) -> u64 {
@@ -62,8 +68,12 @@ impl BodySizes {
 /// request body if it has one.
 pub(crate) fn measure(req: &mut ServiceRequest) -> Rc<BodySizes> {
     let (head, payload) = req.parts_mut();
+    let head_request = head.method() == Method::HEAD;
     if matches!(payload, Payload::None) {
-        return Rc::default();
+        return Rc::new(BodySizes {
+            head: head_request,
+            ..BodySizes::default()
+        });
     }
     let declared = head
         .headers()
@@ -72,6 +82,7 @@ pub(crate) fn measure(req: &mut ServiceRequest) -> Rc<BodySizes> {
         .and_then(|value| value.parse().ok());
     let sizes = Rc::new(BodySizes {
         declared,
+        head: head_request,
         ..BodySizes::default()
     });
     let inner = payload.take();

@@ -35,6 +35,10 @@ enum Phase {
     Streaming { target: Target, status: u16 },
     /// Counted.
     Recorded,
+    /// Counted, and no longer in flight although its response lives on: the
+    /// connection switched protocols (`101`), and what it carries now is
+    /// not this request.
+    Detached,
 }
 
 /// One request between its call and its end. Dropping it before it was
@@ -104,7 +108,10 @@ impl InFlight {
     pub(crate) fn claim(&self) -> Claim {
         match self.phase {
             Phase::Routing(claim) | Phase::Polling(claim) => claim,
-            Phase::Responded { .. } | Phase::Streaming { .. } | Phase::Recorded => Claim::None,
+            Phase::Responded { .. }
+            | Phase::Streaming { .. }
+            | Phase::Recorded
+            | Phase::Detached => Claim::None,
         }
     }
 
@@ -142,6 +149,16 @@ impl InFlight {
             self.phase
         {
             self.record(target, status, Failure::None);
+        }
+    }
+
+    /// The connection switched protocols with this response's head: count
+    /// the request now, and no longer as one in flight.
+    pub(crate) fn detach(&mut self) {
+        self.finish();
+        if matches!(self.phase, Phase::Recorded) {
+            self.phase = Phase::Detached;
+            self.worker.active.ended(usize::from(self.active));
         }
     }
 
@@ -184,6 +201,7 @@ impl Drop for InFlight {
                 Some((target, CLIENT_CLOSED_REQUEST, Failure::ClientClosed))
             }
             Phase::Recorded => None,
+            Phase::Detached => return,
         };
         if let Some((target, status, failure)) = ending {
             self.record(target, status, failure);

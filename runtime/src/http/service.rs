@@ -9,6 +9,7 @@ use std::task::{Context, Poll};
 
 use actix_web::body::{BodySize, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::http::StatusCode;
 
 use crate::http::HttpMetrics;
 use crate::http::attributes::Failure;
@@ -126,7 +127,13 @@ where
                 // copied into and out of it (45 instructions a request).
                 let (req, res) = res.into_parts();
                 let (head, body) = res.into_parts();
-                if matches!(body.size(), BodySize::None | BodySize::Sized(0)) {
+                if head.status() == StatusCode::SWITCHING_PROTOCOLS {
+                    // The connection is another protocol's from here on (a
+                    // websocket session): the HTTP request ended with the
+                    // head, and what follows is neither its duration, nor
+                    // its body, nor a request in flight.
+                    in_flight.detach();
+                } else if matches!(body.size(), BodySize::None | BodySize::Sized(0)) {
                     // The server sends no body: the head completes it.
                     in_flight.finish();
                 }
