@@ -115,10 +115,11 @@ async fn serve(options: &Options) -> io::Result<()> {
             run!(
                 options,
                 HttpServer::new(move || {
-                    App::new()
-                        .configure(flood::routes)
-                        .service(MetricsEndpoint::new("/metrics", Arc::clone(&registry)))
-                        .wrap(metrics.clone())
+                    metrics.app(
+                        App::new()
+                            .configure(flood::routes)
+                            .service(MetricsEndpoint::new("/metrics", Arc::clone(&registry))),
+                    )
                 })
             )
         }

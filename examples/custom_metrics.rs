@@ -142,12 +142,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let registry = Arc::new(registry);
 
     let app = move || {
-        App::new()
-            .app_data(shop.clone())
-            .service(add_to_cart)
-            .service(checkout)
-            .service(MetricsEndpoint::new("/metrics", Arc::clone(&registry)))
-            .wrap(metrics.clone())
+        metrics.app(
+            App::new()
+                .app_data(shop.clone())
+                .service(add_to_cart)
+                .service(checkout)
+                .service(MetricsEndpoint::new("/metrics", Arc::clone(&registry))),
+        )
     };
     // A `Route` label counts the mounts of the app, known once the app is
     // built: build it once here, as each worker will.

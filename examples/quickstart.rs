@@ -65,11 +65,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let registry = Arc::new(registry);
 
     let server = HttpServer::new(move || {
-        App::new()
-            .service(web::scope("/users").configure(users::configure))
-            .service(web::scope("/orders").configure(orders::configure))
-            .service(MetricsEndpoint::new("/metrics", registry.clone()))
-            .wrap(metrics.clone()) // last, so it times everything
+        // The metrics wrap the app (outermost, so they time everything) and
+        // know its routes as soon as each worker has built it.
+        metrics.app(
+            App::new()
+                .service(web::scope("/users").configure(users::configure))
+                .service(web::scope("/orders").configure(orders::configure))
+                .service(MetricsEndpoint::new("/metrics", registry.clone())),
+        )
     })
     .bind(("127.0.0.1", 8080))?;
 

@@ -190,10 +190,11 @@ pub fn run(
     let server = {
         let metrics = metrics.clone();
         HttpServer::new(move || {
-            App::new()
-                .configure(app::routes)
-                .service(MetricsEndpoint::new("/metrics", Arc::clone(&registry)))
-                .wrap(metrics.clone())
+            metrics.app(
+                App::new()
+                    .configure(app::routes)
+                    .service(MetricsEndpoint::new("/metrics", Arc::clone(&registry))),
+            )
         })
     };
     let server = server.workers(WORKERS).disable_signals().bind(LOOPBACK)?;

@@ -22,7 +22,7 @@ mod users;
 use std::sync::Arc;
 
 use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::dev::{ServiceFactory, ServiceResponse};
 use actix_web::middleware::{Compress, Logger, NormalizePath, from_fn};
 use actix_web::{App, Error, web};
 use prometheus_client::registry::Registry;
@@ -33,23 +33,24 @@ use self::events::Outcome;
 
 /// The whole app, for one worker: `HttpServer::new(move || app(..))`.
 ///
-/// `metrics` wraps last, so it is the outermost middleware: it times the
-/// others too, and sees the path after [`NormalizePath`] only through the
-/// route the request reached.
+/// `metrics` wraps the app through [`HttpMetrics::app`], so it is the
+/// outermost middleware: it times the others too, sees the path after
+/// [`NormalizePath`] only through the route the request reached, and knows
+/// the app's mounts as soon as a worker has built it.
 pub fn app(
     metrics: HttpMetrics,
     events: web::Data<Events>,
     registry: Arc<Registry>,
-) -> App<
+) -> route_labels::dev::MeteredApp<
     impl ServiceFactory<
-        ServiceRequest,
-        Config = (),
+        actix_http::Request,
+        Config = actix_web::dev::AppConfig,
         Response = ServiceResponse<impl MessageBody>,
         Error = Error,
         InitError = (),
     >,
 > {
-    App::new()
+    let app = App::new()
         .app_data(events)
         .service(web::scope("/users").configure(users::configure))
         .service(web::scope("/orders").configure(orders::configure))
@@ -62,6 +63,6 @@ pub fn app(
         .wrap(from_fn(session::session))
         .wrap(Compress::default())
         .wrap(NormalizePath::trim())
-        .wrap(Logger::default())
-        .wrap(metrics)
+        .wrap(Logger::default());
+    metrics.app(app)
 }
