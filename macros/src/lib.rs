@@ -26,6 +26,14 @@ pub fn __resource(input: TokenStream) -> TokenStream {
     register::resource(input.into()).into()
 }
 
+/// Not public API: `route_labels::service!` calls it with the runtime's
+/// path first. Documented in `route_labels::service`.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __service(input: TokenStream) -> TokenStream {
+    register::service(input.into()).into()
+}
+
 /// Implements `route_labels::ClosedLabelValue` for an enum whose variants
 /// carry no data. Documented in `route_labels::ClosedLabelValue`.
 #[proc_macro_derive(ClosedLabelValue, attributes(closed))]

@@ -67,6 +67,7 @@ pub use crate::http::service::{HttpMetricsFuture, HttpMetricsService};
 /// The machinery behind [`HttpMetrics::app`] that a user rarely names.
 pub mod dev {
     pub use crate::http::app::MeteredApp;
+    pub use crate::http::services::RegisteredService;
 }
 pub use crate::http::{
     DEFAULT_BODY_SIZE_BUCKETS, DEFAULT_BUCKETS, DEFAULT_STATUS_CODES_PER_ROUTE, HttpMetrics,
@@ -190,6 +191,47 @@ pub use route_labels_macros::ClosedLabelSet;
 macro_rules! resource {
     ($($template:tt)*) => {
         $crate::__private::__resource!($crate, $($template)*)
+    };
+}
+
+/// A registered service that is not a handler: `actix_files::Files`,
+/// `web::redirect`, `utoipa_swagger_ui::SwaggerUi`, a `Scope` another crate
+/// builds. Every request the service answers (its `404`s included, and
+/// requests a middleware of an enclosing scope answers before it) is counted
+/// under `http_route` = the label, after the prefix of the scope it is
+/// mounted in: one closed value for the service, as a handler's template is
+/// one for its handler. The label is checked as a template at compile time;
+/// the service's own prefix is the natural choice.
+///
+/// The service is registered as it is without route-labels, so the app
+/// routes exactly as before; it must be `Clone` (the three above are): a
+/// clone of it is built alone when the app is built, and its resource map
+/// tells which paths are the service's. Counting a request costs no
+/// allocation.
+///
+/// ```
+/// use actix_web::{test, web, App, HttpResponse};
+///
+/// # actix_web::rt::System::new().block_on(async {
+/// let mut registry = prometheus_client::registry::Registry::default();
+/// let metrics = route_labels::HttpMetrics::new(&mut registry).unwrap();
+/// let app = metrics.app(
+///     App::new().service(
+///         web::scope("/v1").service(route_labels::service!("/old", web::redirect("/old", "/new"))),
+///     ),
+/// );
+/// let app = test::init_service(app).await;
+/// test::call_service(&app, test::TestRequest::get().uri("/v1/old").to_request()).await;
+///
+/// let mut text = String::new();
+/// prometheus_client::encoding::text::encode(&mut text, &registry).unwrap();
+/// assert!(text.contains(r#"http_route="/v1/old""#));
+/// # });
+/// ```
+#[macro_export]
+macro_rules! service {
+    ($($args:tt)*) => {
+        $crate::__private::__service!($crate, $($args)*)
     };
 }
 
@@ -389,11 +431,13 @@ macro_rules! route {
 #[doc(hidden)]
 pub mod __private {
     /// Not public API.
+    pub use crate::http::services::RegisteredService;
+    /// Not public API.
     pub use actix_web;
     /// Not public API.
     pub use linkme;
     /// Not public API.
-    pub use route_labels_macros::__resource;
+    pub use route_labels_macros::{__resource, __service};
 
     /// Not public API.
     pub use crate::http::builders::{Resource, RouteBuilder, refusals};

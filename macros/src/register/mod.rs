@@ -7,6 +7,7 @@ mod ast;
 mod expand;
 mod parse;
 mod resource;
+mod service;
 mod valid;
 
 use proc_macro2::TokenStream;
@@ -15,6 +16,7 @@ use syn::{Item, ItemFn};
 
 use self::args::Args;
 pub use self::resource::resource;
+pub use self::service::service;
 use crate::common::{item_head, with_error};
 
 /// `#[register]`: parse, validate, expand. On error the user's item is still

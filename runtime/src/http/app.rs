@@ -12,11 +12,13 @@
 //! synchronous, so no other app's build runs on the thread in between.
 
 use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use actix_http::Request;
 use actix_web::dev::{AppConfig, ServiceFactory};
 
+use crate::http::services::{self, Owner};
 use crate::http::shared::Shared;
 use crate::inventory::RouteInfo;
 
@@ -33,6 +35,17 @@ pub(crate) enum Built {
 thread_local! {
     /// The registered places of the app being built on this thread.
     static BUILDING: RefCell<Option<Vec<Built>>> = const { RefCell::new(None) };
+    /// The registered services of the app being built on this thread.
+    static OWNED: RefCell<Vec<Rc<Owner>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Called by a registered service while an app is built: which paths are
+/// its own, on this worker.
+pub(crate) fn owned(owner: Rc<Owner>) {
+    let building = BUILDING.with(|building| building.borrow().is_some());
+    if building {
+        OWNED.with(|owned| owned.borrow_mut().push(owner));
+    }
 }
 
 /// Called by a registered place while an app is built: the app being built
@@ -116,8 +129,11 @@ where
 
     fn new_service(&self, config: AppConfig) -> Self::Future {
         let collecting = Collecting::start();
+        let outer_owned = OWNED.take();
         let future = self.factory.new_service(config);
         self.shared.app_built(&collecting.finish());
+        let owned = OWNED.replace(outer_owned);
+        services::set_owners(Arc::as_ptr(&self.shared) as usize, owned);
         future
     }
 }

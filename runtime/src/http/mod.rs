@@ -31,6 +31,7 @@ pub(crate) mod in_flight;
 pub(crate) mod mounts;
 pub(crate) mod registration;
 pub(crate) mod service;
+pub(crate) mod services;
 pub(crate) mod shared;
 pub(crate) mod stamp;
 pub(crate) mod worker;

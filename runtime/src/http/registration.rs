@@ -64,7 +64,7 @@ pub fn register_route<F, B>(
     let mut all_guards: Vec<Box<dyn Guard>> = Vec::with_capacity(guards.len() + 1);
     all_guards.push(method_guard(methods));
     all_guards.extend(guards);
-    let (node, probe) = nodes(&rdef, name);
+    let (node, probe) = nodes(&rdef, Some(name));
     config.register_service(
         rdef,
         Some(all_guards),
@@ -105,9 +105,11 @@ fn method_guard(methods: &[&str]) -> Box<dyn Guard> {
 /// with the full template. The node's pattern is the resource's own, so a
 /// request routed through it reads the same template from actix-web; the
 /// resource's name sits on the leaf, where `url_for` finds it.
-fn nodes(rdef: &ResourceDef, name: &str) -> (Rc<ResourceMap>, Rc<ResourceMap>) {
+pub(crate) fn nodes(rdef: &ResourceDef, name: Option<&str>) -> (Rc<ResourceMap>, Rc<ResourceMap>) {
     let mut leaf = ResourceDef::new("");
-    leaf.set_name(name);
+    if let Some(name) = name {
+        leaf.set_name(name);
+    }
     let mut probe = ResourceMap::new(ResourceDef::new(""));
     probe.add(&mut leaf, None);
     let probe = Rc::new(probe);

@@ -212,6 +212,12 @@ impl Shared {
         if claim == Claim::Refused && status == StatusCode::NOT_FOUND {
             return Target::Unmatched;
         }
+        // A registered service's path: the service answered it, or a
+        // middleware before it did.
+        let key = std::ptr::from_ref(self) as usize;
+        if let Some(mount) = crate::http::services::owner_of(key, req.path()) {
+            return Target::Mount(mount);
+        }
         // No resource's pattern matches the path (a scope's prefix is not a
         // resource).
         let Some(template) = req.match_pattern() else {
