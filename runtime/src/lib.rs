@@ -244,7 +244,7 @@ macro_rules! __route_builder {
         static ROUTE: $crate::RouteInfo = $crate::RouteInfo::__new(
             ::core::option::Option::None,
             &[$($method),*],
-            ::core::concat!($site, " at ", ::core::file!(), ":", ::core::line!(), ":", ::core::column!()),
+            ::core::concat!(::core::module_path!(), "::", $site),
             ::core::file!(),
             ::core::line!(),
         );

@@ -65,7 +65,7 @@ pub fn resource(input: TokenStream) -> TokenStream {
                 static ROUTE: #krate::RouteInfo = #krate::RouteInfo::__new(
                     ::core::option::Option::Some(#template),
                     &[],
-                    ::core::concat!(#site, " at ", ::core::file!(), ":", ::core::line!(), ":", ::core::column!()),
+                    ::core::concat!(::core::module_path!(), "::", #site),
                     ::core::file!(),
                     ::core::line!(),
                 );

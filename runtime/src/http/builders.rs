@@ -116,6 +116,7 @@ impl RouteBuilder {
         F::Output: Responder + 'static,
     {
         let info = self.info;
+        info.name_handler(std::any::type_name::<F>());
         // The handler service of actix-web's `Route::to`, with the stamp
         // inside: `Route::service` boxes it once, as `Route::to` does, so a
         // request costs no allocation more than with `web::get()`.

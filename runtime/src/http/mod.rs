@@ -150,6 +150,7 @@ pub struct HttpMetricsBuilder {
     error_type: bool,
     methods: Vec<String>,
     excluded: Vec<&'static RouteInfo>,
+    excluded_handlers: Vec<&'static str>,
     body_sizes: Option<Vec<f64>>,
 }
 
@@ -164,6 +165,7 @@ impl Default for HttpMetricsBuilder {
             error_type: false,
             methods: Vec::new(),
             excluded: Vec::new(),
+            excluded_handlers: Vec::new(),
             body_sizes: None,
         }
     }
@@ -368,6 +370,40 @@ impl HttpMetricsBuilder {
         self
     }
 
+    /// Leaves the routes of a route builder's handler out of the metrics,
+    /// as [`exclude`](Self::exclude) does for a `#[register]` handler:
+    /// `get!().to(health)` is left out by `.exclude_handler(health)`, named
+    /// by the function itself, so a typo does not compile.
+    ///
+    /// ```
+    /// use actix_web::{test, App, HttpResponse};
+    ///
+    /// async fn health() -> HttpResponse { HttpResponse::Ok().finish() }
+    ///
+    /// # actix_web::rt::System::new().block_on(async {
+    /// let mut registry = prometheus_client::registry::Registry::default();
+    /// let metrics = route_labels::HttpMetrics::builder()
+    ///     .exclude_handler(health)
+    ///     .build(&mut registry)?;
+    /// let app = metrics.app(App::new().route("/health", route_labels::get!().to(health)));
+    /// let app = test::init_service(app).await;
+    /// test::call_service(&app, test::TestRequest::get().uri("/health").to_request()).await;
+    ///
+    /// let mut text = String::new();
+    /// prometheus_client::encoding::text::encode(&mut text, &registry)?;
+    /// assert!(!text.contains("/health"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn exclude_handler<F, Args>(mut self, handler: F) -> Self
+    where
+        F: actix_web::Handler<Args>,
+    {
+        drop(handler);
+        self.excluded_handlers.push(std::any::type_name::<F>());
+        self
+    }
+
     /// Adds the request and response body size histograms (OpenTelemetry
     /// `http.server.request.body.size` and `http.server.response.body.size`):
     /// `http_server_request_body_size_bytes` and
@@ -486,6 +522,7 @@ impl HttpMetricsBuilder {
             unregistered: (0..methods).map(|_| Row::new(&shape)).collect(),
             mounts: crate::chunked::Chunked::default(),
             excluded: self.excluded.into(),
+            excluded_handlers: self.excluded_handlers.into(),
             app: std::sync::Mutex::default(),
             shape,
             attributes,

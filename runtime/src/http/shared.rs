@@ -34,6 +34,8 @@ pub(crate) struct Shared {
     pub(crate) attributes: Attributes,
     /// Registrations whose requests are not counted.
     pub(crate) excluded: Box<[&'static RouteInfo]>,
+    /// Route builders' handlers whose requests are not counted, by type name.
+    pub(crate) excluded_handlers: Box<[&'static str]>,
     /// By [`Attributes::active_index`], per worker.
     pub(crate) active: ActiveRequests,
     /// By method label.
@@ -291,6 +293,8 @@ impl Shared {
 
     pub(crate) fn is_excluded(&self, route: &'static RouteInfo) -> bool {
         self.excluded.contains(&route)
+            || (!self.excluded_handlers.is_empty()
+                && self.excluded_handlers.contains(&route.handler()))
     }
 
     pub(crate) fn max_samples(&self) -> u64 {
