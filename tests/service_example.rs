@@ -90,7 +90,6 @@ fn method_label(method: &str) -> &str {
 }
 
 const UNMATCHED: &str = route_labels::UNMATCHED;
-const UNREGISTERED: &str = route_labels::UNREGISTERED;
 
 /// The `http_route` of the metrics endpoint: its own path.
 const METRICS: &str = "/metrics";
@@ -147,7 +146,16 @@ fn traffic() -> Vec<Call> {
         // The metrics endpoint is labelled by its own path; a method it does
         // not declare is `unregistered`, as for any registered route.
         Call::new("GET", "/metrics/", 200, METRICS),
-        Call::new("POST", "/metrics", 405, UNREGISTERED),
+        Call::new("POST", "/metrics", 405, METRICS),
+        // Services that are not handlers, under their labels: static files
+        // (their own 404 too), a redirect, Swagger UI and its document.
+        Call::new("GET", "/static/app.css", 200, "/static"),
+        Call::new("GET", "/static/index.html", 200, "/static"),
+        Call::new("GET", "/static/missing.css", 404, "/static"),
+        Call::new("GET", "/shop", 307, "/shop"),
+        Call::new("GET", "/docs/index.html", 200, "/docs"),
+        Call::new("GET", "/docs/swagger-ui.css", 200, "/docs"),
+        Call::new("GET", "/api-docs/openapi.json", 200, "/docs"),
         // No resource at all.
         Call::new("GET", "/", 404, UNMATCHED).event("NoRoute"),
         Call::new("GET", "/wp-login.php", 404, UNMATCHED).event("NoRoute"),

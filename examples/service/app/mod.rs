@@ -8,9 +8,13 @@
 //! | `/posts` | [`posts`] | `route_labels::get!()` / `post!()` builders |
 //! | `/health` | [`health`] | `route_labels::resource!` |
 //! | `/metrics` | `MetricsEndpoint` | labelled by its own path: `/metrics` |
+//! | `/static/..` | `actix_files::Files` | `route_labels::service!("/static", ..)` |
+//! | `/shop` | `web::redirect` to `/orders` | `route_labels::service!("/shop", ..)` |
+//! | `/docs/..`, `/api-docs/openapi.json` | `utoipa_swagger_ui::SwaggerUi`, [`docs`] | `route_labels::service!("/docs", ..)` |
 //! | anything else | [`not_found`] | the default service: `unmatched` |
 
 mod api;
+mod docs;
 mod events;
 mod health;
 mod not_found;
@@ -21,12 +25,15 @@ mod users;
 
 use std::sync::Arc;
 
+use actix_files::Files;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceResponse};
 use actix_web::middleware::{Compress, Logger, NormalizePath, from_fn};
 use actix_web::{App, Error, web};
 use prometheus_client::registry::Registry;
 use route_labels::{HttpMetrics, MetricsEndpoint};
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
 
 pub use self::events::Events;
 use self::events::Outcome;
@@ -59,6 +66,23 @@ pub fn app(
         .service(posts::scope())
         .service(health::resource())
         .service(MetricsEndpoint::new("/metrics", registry))
+        // Services that are not handlers, each counted under its label.
+        .service(route_labels::service!(
+            "/static",
+            Files::new(
+                "/static",
+                concat!(env!("CARGO_MANIFEST_DIR"), "/examples/service/static")
+            )
+            .index_file("index.html")
+        ))
+        .service(route_labels::service!(
+            "/shop",
+            web::redirect("/shop", "/orders")
+        ))
+        .service(route_labels::service!(
+            "/docs",
+            SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", docs::ApiDoc::openapi())
+        ))
         .default_service(web::to(not_found::not_found))
         .wrap(from_fn(session::session))
         .wrap(Compress::default())
