@@ -31,7 +31,6 @@ use actix_web::test;
 use actix_web::{App, HttpRequest, HttpResponse, delete, get, post, put, web};
 use prometheus_client::registry::Registry;
 
-/// One registered route, as declared by the table that generated it.
 /// A request to a path no route matches: method, path, headers, status.
 type Stray = (
     &'static str,
@@ -39,6 +38,8 @@ type Stray = (
     &'static [(&'static str, &'static str)],
     u16,
 );
+
+/// One registered route, as declared by the table that generated it.
 
 #[derive(Debug)]
 struct Endpoint {
