@@ -40,7 +40,6 @@ type Stray = (
 );
 
 /// One registered route, as declared by the table that generated it.
-
 #[derive(Debug)]
 struct Endpoint {
     /// The actix-web attribute: `get`, `post`, `put`, `delete`.
