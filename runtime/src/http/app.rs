@@ -119,13 +119,20 @@ impl<F> MeteredApp<F> {
 impl<F> ServiceFactory<Request> for MeteredApp<F>
 where
     F: ServiceFactory<Request, Config = AppConfig>,
+    F::Future: 'static,
+    F::Service: 'static,
 {
     type Response = F::Response;
     type Error = F::Error;
     type Config = AppConfig;
     type Service = F::Service;
     type InitError = F::InitError;
+    #[cfg(not(feature = "introspection"))]
     type Future = F::Future;
+    /// Built, the app is asked once for its unregistered mounts.
+    #[cfg(feature = "introspection")]
+    type Future =
+        std::pin::Pin<Box<dyn std::future::Future<Output = Result<F::Service, F::InitError>>>>;
 
     fn new_service(&self, config: AppConfig) -> Self::Future {
         let collecting = Collecting::start();
@@ -134,6 +141,15 @@ where
         self.shared.app_built(&collecting.finish());
         let owned = OWNED.replace(outer_owned);
         services::set_owners(Arc::as_ptr(&self.shared) as usize, owned);
-        future
+        #[cfg(not(feature = "introspection"))]
+        return future;
+        #[cfg(feature = "introspection")]
+        Box::pin(async move {
+            use actix_web::dev::Service as _;
+            let app = future.await?;
+            // Answered by the app's own resource, which keeps the list.
+            let _ = app.call(crate::http::unregistered::request()).await;
+            Ok(app)
+        })
     }
 }

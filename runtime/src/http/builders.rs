@@ -394,7 +394,13 @@ where
     B: MessageBody + 'static,
 {
     fn register(self, config: &mut AppService) {
+        #[cfg(feature = "introspection")]
+        let inner = self
+            .inner
+            .guard(crate::http::unregistered::RegisteredResource);
+        #[cfg(not(feature = "introspection"))]
+        let inner = self.inner;
         // Installed last, so it is the outermost of the resource's middleware.
-        self.inner.wrap(Stamp::new(self.info)).register(config);
+        inner.wrap(Stamp::new(self.info)).register(config);
     }
 }

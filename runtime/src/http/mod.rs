@@ -34,6 +34,8 @@ pub(crate) mod service;
 pub(crate) mod services;
 pub(crate) mod shared;
 pub(crate) mod stamp;
+#[cfg(feature = "introspection")]
+pub(crate) mod unregistered;
 pub(crate) mod worker;
 
 use std::sync::Arc;
@@ -524,6 +526,7 @@ impl HttpMetricsBuilder {
             excluded: self.excluded.into(),
             excluded_handlers: self.excluded_handlers.into(),
             app: std::sync::Mutex::default(),
+            unregistered_mounts: std::sync::Mutex::default(),
             shape,
             attributes,
         });
@@ -676,10 +679,93 @@ impl HttpMetrics {
         B: actix_web::body::MessageBody + 'static,
     {
         use actix_service::IntoServiceFactory as _;
+        #[cfg(feature = "introspection")]
+        let app = app.service(crate::http::unregistered::resource(Arc::clone(
+            &self.shared,
+        )));
         crate::http::app::MeteredApp::new(
             app.wrap(self.clone()).into_factory(),
             Arc::clone(&self.shared),
         )
+    }
+
+    /// The mounts of the app built through [`app`](Self::app) that nothing
+    /// of route-labels serves, by full template (what actix-web's
+    /// introspection reports), sorted; `None` before the app is built.
+    /// Requests to them are counted as `unregistered`. A warning lists them
+    /// too, once, when the app is built. With the `introspection` feature.
+    ///
+    /// ```
+    /// use actix_web::{get, test, web, App, HttpResponse};
+    ///
+    /// #[route_labels::register]
+    /// #[get("/orders")]
+    /// async fn orders() -> HttpResponse { HttpResponse::Ok().finish() }
+    ///
+    /// async fn forgotten() -> HttpResponse { HttpResponse::Ok().finish() }
+    ///
+    /// # actix_web::rt::System::new().block_on(async {
+    /// let mut registry = prometheus_client::registry::Registry::default();
+    /// let metrics = route_labels::HttpMetrics::new(&mut registry).unwrap();
+    /// let app = metrics.app(
+    ///     App::new().service(orders).route("/forgotten", web::get().to(forgotten)),
+    /// );
+    /// let _app = test::init_service(app).await;
+    /// assert_eq!(metrics.unregistered_mounts().unwrap(), ["/forgotten"]);
+    /// # });
+    /// ```
+    #[cfg(feature = "introspection")]
+    #[must_use]
+    pub fn unregistered_mounts(&self) -> Option<Vec<String>> {
+        self.shared
+            .unregistered_mounts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Panics, naming them, if the app built through [`app`](Self::app) has
+    /// mounts that nothing of route-labels serves: call it in the app's
+    /// test suite, after `init_service`, so that a route forgotten while
+    /// converting an app fails a test instead of counting as
+    /// `unregistered`. With the `introspection` feature.
+    ///
+    /// # Panics
+    ///
+    /// If a mount is not registered, or if the app was not built yet.
+    ///
+    /// ```
+    /// use actix_web::{get, test, App, HttpResponse};
+    ///
+    /// #[route_labels::register]
+    /// #[get("/orders")]
+    /// async fn orders() -> HttpResponse { HttpResponse::Ok().finish() }
+    ///
+    /// # actix_web::rt::System::new().block_on(async {
+    /// let mut registry = prometheus_client::registry::Registry::default();
+    /// let metrics = route_labels::HttpMetrics::new(&mut registry).unwrap();
+    /// let _app = test::init_service(metrics.app(App::new().service(orders))).await;
+    /// metrics.assert_all_registered();
+    /// # });
+    /// ```
+    #[cfg(feature = "introspection")]
+    #[track_caller]
+    pub fn assert_all_registered(&self) {
+        match self.unregistered_mounts() {
+            None => panic!(
+                "route-labels: the app has not been built through `HttpMetrics::app` yet \
+                 (`test::init_service(metrics.app(app)).await` first)"
+            ),
+            Some(mounts) if !mounts.is_empty() => panic!(
+                "route-labels: {} mount(s) of the app are not registered, and their requests \
+                 count as `unregistered`: {}; add `#[route_labels::register]` to their \
+                 handlers, use the builder macros (`get!()`, `resource!`), or wrap services \
+                 in `route_labels::service!`",
+                mounts.len(),
+                mounts.join(", ")
+            ),
+            Some(_) => {}
+        }
     }
 
     /// Options: buckets, metric prefix, status codes per route.

@@ -46,6 +46,9 @@ pub(crate) struct Shared {
     pub(crate) mounts: Chunked<MountCells>,
     /// What the app told these metrics about itself when it was built.
     pub(crate) app: Mutex<AppMounts>,
+    /// The app's mounts that nothing registered serves, once it was built
+    /// (feature `introspection`).
+    pub(crate) unregistered_mounts: Mutex<Option<Vec<String>>>,
 }
 
 /// The registered places of the app [`HttpMetrics::app`](crate::HttpMetrics::app)
@@ -166,6 +169,10 @@ pub(crate) enum Target {
     Mount(u32),
     Unmatched,
     Unregistered,
+    /// Not counted: the request route-labels sends an app it has just
+    /// built (feature `introspection`).
+    #[cfg_attr(not(feature = "introspection"), allow(dead_code))]
+    Uncounted,
 }
 
 impl Target {
@@ -187,6 +194,25 @@ impl Shared {
         self.app
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The app, built, has these mounts that nothing registered serves:
+    /// kept, and said once.
+    #[cfg_attr(not(feature = "introspection"), allow(dead_code))]
+    pub(crate) fn unregistered_found(&self, found: Vec<String>) {
+        let mut kept = self
+            .unregistered_mounts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if kept.is_none() && !found.is_empty() {
+            log::warn!(
+                "route-labels: {} mount(s) of the app are not registered, and their requests \
+                 will count as `unregistered`: {}",
+                found.len(),
+                found.join(", ")
+            );
+        }
+        *kept = Some(found);
     }
 
     /// An app built through `HttpMetrics::app` reports its registered places.
@@ -213,6 +239,10 @@ impl Shared {
         // service answered.
         if claim == Claim::Refused && status == StatusCode::NOT_FOUND {
             return Target::Unmatched;
+        }
+        #[cfg(feature = "introspection")]
+        if crate::http::unregistered::is_ours(req) {
+            return Target::Uncounted;
         }
         // A registered service's path: the service answered it, or a
         // middleware before it did.
@@ -287,6 +317,7 @@ impl Shared {
             }
             Target::Unmatched => &self.unmatched[method_index],
             Target::Unregistered => &self.unregistered[method_index],
+            Target::Uncounted => return,
         };
         row.observe(&self.shape, observation);
     }
