@@ -18,28 +18,11 @@ struct Input {
 
 impl Parse for Input {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        let krate = input.call(Path::parse_mod_style)?;
-        input.parse::<Token![,]>()?;
-        if input.is_empty() {
-            return Err(input.error(
-                "expected the resource's route template, e.g. `resource!(\"/users/{id}\")`",
-            ));
-        }
-        let template = match input.parse::<Expr>()? {
-            Expr::Lit(ExprLit {
-                lit: Lit::Str(template),
-                ..
-            }) => template,
-            other => {
-                return Err(syn::Error::new_spanned(
-                    &other,
-                    format!(
-                        "expected a string literal template, found `{}`; route-labels checks the template at compile time, so it must be written in the macro",
-                        tokens_text(&other)
-                    ),
-                ));
-            }
-        };
+        let (krate, template) = krate_and_template(
+            input,
+            "expected the resource's route template, e.g. `resource!(\"/users/{id}\")`",
+            "template",
+        )?;
         if input.peek(Token![,]) {
             input.parse::<Token![,]>()?;
         }
@@ -47,6 +30,33 @@ impl Parse for Input {
             return Err(input.error("unexpected argument: `resource!` takes one template"));
         }
         Ok(Self { krate, template })
+    }
+}
+
+/// The runtime's path, then a string literal template (`what` names it in
+/// the error): what `resource!` and `service!` begin with.
+pub fn krate_and_template(
+    input: ParseStream<'_>,
+    expected: &str,
+    what: &str,
+) -> syn::Result<(Path, LitStr)> {
+    let krate = input.call(Path::parse_mod_style)?;
+    input.parse::<Token![,]>()?;
+    if input.is_empty() {
+        return Err(input.error(expected));
+    }
+    match input.parse::<Expr>()? {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(template),
+            ..
+        }) => Ok((krate, template)),
+        other => Err(syn::Error::new_spanned(
+            &other,
+            format!(
+                "expected a string literal {what}, found `{}`; route-labels checks the {what} at compile time, so it must be written in the macro",
+                tokens_text(&other)
+            ),
+        )),
     }
 }
 

@@ -4,9 +4,10 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::parse::{Parse, ParseStream};
-use syn::{Expr, ExprLit, Lit, LitStr, Path, Token};
+use syn::{Expr, LitStr, Path, Token};
 
 use crate::common::tokens_text;
+use crate::register::resource::krate_and_template;
 use crate::register::valid;
 
 /// What `route_labels::service!` passes on: the runtime's path, then the
@@ -19,28 +20,11 @@ struct Input {
 
 impl Parse for Input {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        let krate = input.call(Path::parse_mod_style)?;
-        input.parse::<Token![,]>()?;
-        if input.is_empty() {
-            return Err(input.error(
-                "expected the service's label and the service, e.g. `service!(\"/static\", Files::new(\"/static\", \"./static\"))`",
-            ));
-        }
-        let template = match input.parse::<Expr>()? {
-            Expr::Lit(ExprLit {
-                lit: Lit::Str(template),
-                ..
-            }) => template,
-            other => {
-                return Err(syn::Error::new_spanned(
-                    &other,
-                    format!(
-                        "expected a string literal label, found `{}`; route-labels checks it at compile time, so it must be written in the macro",
-                        tokens_text(&other)
-                    ),
-                ));
-            }
-        };
+        let (krate, template) = krate_and_template(
+            input,
+            "expected the service's label and the service, e.g. `service!(\"/static\", Files::new(\"/static\", \"./static\"))`",
+            "label",
+        )?;
         if input.is_empty() {
             return Err(input.error(
                 "expected the service after its label, e.g. `service!(\"/static\", Files::new(\"/static\", \"./static\"))`",
@@ -65,36 +49,38 @@ impl Parse for Input {
 /// `service!`: the label checked, then the service with its label in the
 /// inventory.
 pub fn service(input: TokenStream) -> TokenStream {
-    match syn::parse2::<Input>(input).and_then(|input| {
-        valid::template(&input.template)?;
-        Ok(input)
-    }) {
-        Ok(Input {
-            krate,
-            template,
-            service,
-        }) => {
-            let site = format!("service!({})", tokens_text(&template));
-            // A closure makes the service (a `Scope` is not `Clone`); any
-            // other expression is the service, cloned.
-            let constructor = if matches!(service, Expr::Closure(_)) {
-                quote!(__from_fn)
-            } else {
-                quote!(__new)
-            };
-            quote! {{
-                #[#krate::__private::linkme::distributed_slice(#krate::__private::ROUTES)]
-                #[linkme(crate = #krate::__private::linkme)]
-                static ROUTE: #krate::RouteInfo = #krate::RouteInfo::__new(
-                    ::core::option::Option::Some(#template),
-                    &[],
-                    ::core::concat!(::core::module_path!(), "::", #site),
-                    ::core::file!(),
-                    ::core::line!(),
-                );
-                #krate::__private::RegisteredService::#constructor(&ROUTE, #service)
-            }}
-        }
-        Err(err) => err.into_compile_error(),
+    let Input {
+        krate,
+        template,
+        service,
+    } = match syn::parse2::<Input>(input) {
+        Ok(input) => input,
+        Err(err) => return err.into_compile_error(),
+    };
+    // A label refused: the error, beside the service itself, so that the
+    // service still type-checks and one mistake gives one message.
+    if let Err(err) = valid::template(&template) {
+        let error = err.into_compile_error();
+        return quote! {{ #error; #service }};
     }
+    let site = format!("service!({})", tokens_text(&template));
+    // A closure makes the service (a `Scope` is not `Clone`); any other
+    // expression is the service, cloned.
+    let constructor = if matches!(service, Expr::Closure(_)) {
+        quote!(__from_fn)
+    } else {
+        quote!(__new)
+    };
+    quote! {{
+        #[#krate::__private::linkme::distributed_slice(#krate::__private::ROUTES)]
+        #[linkme(crate = #krate::__private::linkme)]
+        static ROUTE: #krate::RouteInfo = #krate::RouteInfo::__new(
+            ::core::option::Option::Some(#template),
+            &[],
+            ::core::concat!(::core::module_path!(), "::", #site),
+            ::core::file!(),
+            ::core::line!(),
+        );
+        #krate::__private::RegisteredService::#constructor(&ROUTE, #service)
+    }}
 }
