@@ -149,3 +149,60 @@ async fn files_a_redirect_and_swagger_ui_are_counted_under_their_labels() {
     assert_eq!(metrics.max_samples(), bound);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[route_labels::register]
+#[get("/stats")]
+async fn stats() -> HttpResponse {
+    HttpResponse::Ok().finish()
+}
+
+/// A scope another crate builds, with a registered handler inside: the
+/// handler keeps its own mount (the more precise registration), the rest of
+/// the scope counts under the service's label, and building the scope apart
+/// to read its resource map adds no mount.
+#[actix_web::test]
+async fn a_registered_handler_inside_a_registered_service_keeps_its_mount() {
+    let mut registry = Registry::default();
+    let metrics = HttpMetrics::new(&mut registry).unwrap();
+    let admin = route_labels::service!("/admin", || {
+        web::scope("/admin")
+            .service(stats)
+            .route("/jobs", web::get().to(HttpResponse::Ok))
+    });
+    let app = init_service(metrics.app(App::new().service(web::scope("/v1").service(admin)))).await;
+    let get = |uri: &str| TestRequest::get().uri(uri).to_request();
+    assert_eq!(
+        test::call_service(&app, get("/v1/admin/stats"))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        test::call_service(&app, get("/v1/admin/jobs"))
+            .await
+            .status(),
+        200
+    );
+
+    let mut text = String::new();
+    prometheus_client::encoding::text::encode(&mut text, &registry).unwrap();
+    let samples = samples(&text);
+    assert_eq!(count(&samples, "GET", "/v1/admin/stats", "200"), 1.0);
+    assert_eq!(count(&samples, "GET", "/v1/admin", "200"), 1.0);
+    let mut mounts: Vec<String> = samples
+        .iter()
+        .filter(|s| s.name == "http_server_route_info")
+        .filter_map(|s| s.labels.get("http_route").cloned())
+        .collect();
+    mounts.sort();
+    assert_eq!(mounts, ["/v1/admin", "/v1/admin/stats"]);
+    let stats_mounts: Vec<String> = route_labels::route_of!(stats)
+        .mounts()
+        .map(|route| route.to_string())
+        .collect();
+    assert_eq!(
+        stats_mounts,
+        ["/v1/admin/stats"],
+        "no mount of the scope built apart"
+    );
+}

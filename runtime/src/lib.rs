@@ -204,10 +204,12 @@ macro_rules! resource {
 /// the service's own prefix is the natural choice.
 ///
 /// The service is registered as it is without route-labels, so the app
-/// routes exactly as before; it must be `Clone` (the three above are): a
-/// clone of it is built alone when the app is built, and its resource map
-/// tells which paths are the service's. Counting a request costs no
-/// allocation.
+/// routes exactly as before; it must be `Clone` (the three above are), or be
+/// given as a closure written in the macro that makes it (`|| admin_scope()`:
+/// a `Scope` is not `Clone`): a second one is built alone when the app is
+/// built, and its resource map tells which paths are the service's. A
+/// registered handler inside it keeps its own mount. Counting a request
+/// costs no allocation.
 ///
 /// ```
 /// use actix_web::{test, web, App, HttpResponse};

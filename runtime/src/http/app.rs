@@ -37,6 +37,8 @@ thread_local! {
     static BUILDING: RefCell<Option<Vec<Built>>> = const { RefCell::new(None) };
     /// The registered services of the app being built on this thread.
     static OWNED: RefCell<Vec<Rc<Owner>>> = const { RefCell::new(Vec::new()) };
+    /// The app being built is one [`outside_build`] builds.
+    static SEPARATE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// Called by a registered service while an app is built: which paths are
@@ -56,6 +58,25 @@ pub(crate) fn built(place: Built) {
             places.push(place);
         }
     });
+}
+
+/// Runs `f` outside the app being built: what it builds (the app of one
+/// registered service alone, see [`services`]) is not the app's.
+pub(crate) fn outside_build<T>(f: impl FnOnce() -> T) -> T {
+    let building = BUILDING.take();
+    let owned = OWNED.take();
+    let separate = SEPARATE.replace(true);
+    let result = f();
+    SEPARATE.set(separate);
+    BUILDING.replace(building);
+    OWNED.replace(owned);
+    result
+}
+
+/// Whether the app being built on this thread is one [`outside_build`]
+/// builds: its mounts serve no request, and are no mounts of any app.
+pub(crate) fn building_apart() -> bool {
+    SEPARATE.get()
 }
 
 /// Collects what is [`built`] on this thread until dropped; restores what

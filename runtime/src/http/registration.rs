@@ -125,6 +125,9 @@ pub(crate) fn full_template(probe: &ResourceMap) -> Option<String> {
     probe.match_pattern("")
 }
 
+/// The mount of a handler built apart from any app.
+const NO_MOUNT: u32 = u32::MAX;
+
 /// The handler's service factory, with the mount it serves.
 struct MountFactory<F> {
     inner: F,
@@ -155,11 +158,18 @@ where
     /// the mount's full template is known here, and the app being built
     /// learns the mount.
     fn new_service(&self, (): ()) -> Self::Future {
-        let template = full_template(&self.probe)
-            .or_else(|| self.route.template().map(str::to_owned))
-            .unwrap_or_default();
-        let mount = mounts::intern(self.route, &template);
-        app::built(app::Built::Mount(mount));
+        let mount = if app::building_apart() {
+            // Built to read a registered service's resource map: it serves
+            // no request, and is no mount.
+            NO_MOUNT
+        } else {
+            let template = full_template(&self.probe)
+                .or_else(|| self.route.template().map(str::to_owned))
+                .unwrap_or_default();
+            let mount = mounts::intern(self.route, &template);
+            app::built(app::Built::Mount(mount));
+            mount
+        };
         let inner = self.inner.new_service(());
         Box::pin(async move {
             Ok(MountService {

@@ -107,7 +107,9 @@ where
     S: HttpServiceFactory + 'static,
 {
     fn register(self, config: &mut AppService) {
-        let map = map_of((self.make)(), config);
+        // Built apart from the app: its mounts, if it has registered
+        // handlers, are the app's only as registered below.
+        let map = app::outside_build(|| map_of((self.make)(), config));
         (self.make)().register(config);
         // After the service: it never matches, so where it sits changes
         // nothing but that a request past the service tests one static
@@ -208,6 +210,9 @@ impl ServiceFactory<ServiceRequest> for Marker {
     type Future = Ready<Result<Never, ()>>;
 
     fn new_service(&self, (): ()) -> Self::Future {
+        if app::building_apart() {
+            return ready(Ok(Never));
+        }
         let prefix = registration::full_template(&self.probe)
             .and_then(|template| template.strip_suffix(NEVER).map(str::to_owned))
             .unwrap_or_default();
