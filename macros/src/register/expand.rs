@@ -14,8 +14,8 @@ struct Entry {
     methods: Vec<String>,
 }
 
-/// The inventory entries of `handler`, its `Registered` impl, and the item
-/// with a `wrap` added to each route attribute.
+/// The inventory entries of `handler`, its `Registered` impl, and its
+/// registration.
 pub fn handler(mut handler: Handler, krate: &Path) -> TokenStream {
     let name = handler.ident().clone();
     let base = name.to_string().trim_start_matches("r#").to_uppercase();

@@ -28,9 +28,7 @@ pub(crate) struct MountOf {
 
 impl MountOf {
     /// Counts the stamp as built (once per mount per worker).
-    #[doc(hidden)]
-    #[must_use]
-    pub fn new(route: &'static RouteInfo) -> Self {
+    pub(crate) fn new(route: &'static RouteInfo) -> Self {
         mounts::note_built(route);
         Self {
             route,
