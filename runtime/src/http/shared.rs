@@ -80,25 +80,29 @@ impl AppMounts {
                         self.by_template.entry(template).or_default().push(id);
                     }
                 }
-                Built::Pending(route) => {
-                    match pending.iter_mut().find(|(r, _)| std::ptr::eq(*r, route)) {
-                        Some((_, count)) => *count += 1,
-                        None => pending.push((route, 1)),
-                    }
-                }
+                Built::Pending(route) => *count_of(&mut pending, route) += 1,
             }
         }
         for (route, count) in pending {
-            match self
-                .pending
-                .iter_mut()
-                .find(|(r, _)| std::ptr::eq(*r, route))
-            {
-                Some((_, most)) => *most = (*most).max(count),
-                None => self.pending.push((route, count)),
-            }
+            let most = count_of(&mut self.pending, route);
+            *most = (*most).max(count);
         }
     }
+}
+
+/// The count of `route` in `counts`, made 0 if it has none.
+fn count_of<'a>(
+    counts: &'a mut Vec<(&'static RouteInfo, usize)>,
+    route: &'static RouteInfo,
+) -> &'a mut usize {
+    let index = counts
+        .iter()
+        .position(|(r, _)| std::ptr::eq(*r, route))
+        .unwrap_or_else(|| {
+            counts.push((route, 0));
+            counts.len() - 1
+        });
+    &mut counts[index].1
 }
 
 /// The rows of one mount: one per method label its handler accepts.
@@ -337,40 +341,38 @@ impl Shared {
                 .as_ref()
                 .map_or(0, |sizes| 2 * histogram(sizes.len()));
         let per_row = (shape.variants * shape.series_per_variant()) as u64 * per_series;
+        // Each registered place with the number of times it is mounted.
         let app = self.app();
-        let (route_rows, info_series) = if app.built {
+        let places: Vec<(&'static RouteInfo, u64)> = if app.built {
             // The app's own places, as its build reported them.
             let mounts = app.mounts.iter().map(|&id| (mounts::mount(id).route, 1));
-            let pending = app.pending.iter().copied();
-            mounts
-                .chain(pending)
-                .filter(|(route, _)| !self.is_excluded(route))
-                .fold((0, 0), |(rows, info), (route, mounted)| {
-                    let mounted = mounted as u64;
-                    (
-                        rows + mounted * accepted_methods(route, &self.attributes).len() as u64,
-                        info + mounted,
-                    )
-                })
+            let pending = app.pending.iter().map(|&(route, n)| (route, n as u64));
+            mounts.chain(pending).collect()
         } else {
             registrations()
-                .filter(|route| !self.is_excluded(route))
-                .fold((0, 0), |(rows, info), route| {
-                    // A route of the app counts once before its app is built;
-                    // the metrics endpoint only where it is mounted.
+                .map(|route| {
+                    // A route counts once before its app is built; the
+                    // metrics endpoint only where it is mounted.
                     let mounted = mounts::times_mounted(route);
                     let mounted = if is_builtin(route) {
                         mounted
                     } else {
                         mounted.max(1)
-                    } as u64;
-                    (
-                        rows + mounted * accepted_methods(route, &self.attributes).len() as u64,
-                        info + mounted,
-                    )
+                    };
+                    (route, mounted as u64)
                 })
+                .collect()
         };
         drop(app);
+        let (route_rows, info_series) = places
+            .into_iter()
+            .filter(|(route, _)| !self.is_excluded(route))
+            .fold((0, 0), |(rows, info), (route, mounted)| {
+                (
+                    rows + mounted * accepted_methods(route, &self.attributes).len() as u64,
+                    info + mounted,
+                )
+            });
         let bucket_rows = 2 * self.attributes.methods() as u64;
         (route_rows + bucket_rows) * per_row + self.active.gauges() as u64 + info_series
     }
