@@ -32,76 +32,93 @@ pub(crate) enum Built {
     Pending(&'static RouteInfo),
 }
 
-thread_local! {
-    /// The registered places of the app being built on this thread.
-    static BUILDING: RefCell<Option<Vec<Built>>> = const { RefCell::new(None) };
-    /// The registered services of the app being built on this thread.
-    static OWNED: RefCell<Vec<Rc<Owner>>> = const { RefCell::new(Vec::new()) };
-    /// The app being built is one [`outside_build`] builds.
-    static SEPARATE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+/// What is being built on this thread.
+#[derive(Debug, Default)]
+enum Building {
+    /// No app through [`HttpMetrics::app`](crate::HttpMetrics::app).
+    #[default]
+    Nothing,
+    /// An app through `HttpMetrics::app`: its registered places, and its
+    /// registered services on this worker.
+    App {
+        places: Vec<Built>,
+        owners: Vec<Rc<Owner>>,
+    },
+    /// A registered service's copy, built alone ([`outside_build`]): its
+    /// mounts serve no request, and are no mounts of any app.
+    Apart,
 }
 
-/// Called by a registered service while an app is built: which paths are
-/// its own, on this worker.
-pub(crate) fn owned(owner: Rc<Owner>) {
-    let building = BUILDING.with(|building| building.borrow().is_some());
-    if building {
-        OWNED.with(|owned| owned.borrow_mut().push(owner));
-    }
+thread_local! {
+    static BUILDING: RefCell<Building> = const { RefCell::new(Building::Nothing) };
 }
 
 /// Called by a registered place while an app is built: the app being built
 /// through [`HttpMetrics::app`](crate::HttpMetrics::app), if any, has it.
 pub(crate) fn built(place: Built) {
     BUILDING.with(|building| {
-        if let Some(places) = building.borrow_mut().as_mut() {
+        if let Building::App { places, .. } = &mut *building.borrow_mut() {
             places.push(place);
         }
     });
 }
 
-/// Runs `f` outside the app being built: what it builds (the app of one
-/// registered service alone, see [`services`]) is not the app's.
+/// Called by a registered service while an app is built: which paths are
+/// its own, on this worker.
+pub(crate) fn owned(owner: Rc<Owner>) {
+    BUILDING.with(|building| {
+        if let Building::App { owners, .. } = &mut *building.borrow_mut() {
+            owners.push(owner);
+        }
+    });
+}
+
+/// Runs `f` outside the app being built: what it builds (the copy of one
+/// registered service, see [`services`]) is not the app's.
 pub(crate) fn outside_build<T>(f: impl FnOnce() -> T) -> T {
-    let building = BUILDING.take();
-    let owned = OWNED.take();
-    let separate = SEPARATE.replace(true);
+    let outer = BUILDING.replace(Building::Apart);
     let result = f();
-    SEPARATE.set(separate);
-    BUILDING.replace(building);
-    OWNED.replace(owned);
+    BUILDING.replace(outer);
     result
 }
 
-/// Whether the app being built on this thread is one [`outside_build`]
-/// builds: its mounts serve no request, and are no mounts of any app.
+/// Whether what is being built on this thread is one [`outside_build`]
+/// builds.
 pub(crate) fn building_apart() -> bool {
-    SEPARATE.get()
+    BUILDING.with(|building| matches!(*building.borrow(), Building::Apart))
 }
 
-/// Collects what is [`built`] on this thread until dropped; restores what
-/// was open before (nothing, unless a build starts inside another).
+/// Collects what is [`built`] on this thread until finished or dropped;
+/// restores what was being built before.
 struct Collecting {
-    outer: Option<Vec<Built>>,
+    outer: Option<Building>,
 }
 
 impl Collecting {
     fn start() -> Self {
+        let app = Building::App {
+            places: Vec::new(),
+            owners: Vec::new(),
+        };
         Self {
-            outer: BUILDING.replace(Some(Vec::new())),
+            outer: Some(BUILDING.replace(app)),
         }
     }
 
-    fn finish(mut self) -> Vec<Built> {
-        let outer = self.outer.take();
-        BUILDING.replace(outer).unwrap_or_default()
+    /// The registered places and services that were built.
+    fn finish(mut self) -> (Vec<Built>, Vec<Rc<Owner>>) {
+        let outer = self.outer.take().unwrap_or_default();
+        match BUILDING.replace(outer) {
+            Building::App { places, owners } => (places, owners),
+            Building::Nothing | Building::Apart => (Vec::new(), Vec::new()),
+        }
     }
 }
 
 impl Drop for Collecting {
     fn drop(&mut self) {
         if let Some(outer) = self.outer.take() {
-            BUILDING.replace(Some(outer));
+            BUILDING.replace(outer);
         }
     }
 }
@@ -157,11 +174,10 @@ where
 
     fn new_service(&self, config: AppConfig) -> Self::Future {
         let collecting = Collecting::start();
-        let outer_owned = OWNED.take();
         let future = self.factory.new_service(config);
-        self.shared.app_built(&collecting.finish());
-        let owned = OWNED.replace(outer_owned);
-        services::set_owners(Arc::as_ptr(&self.shared) as usize, owned);
+        let (places, owners) = collecting.finish();
+        self.shared.app_built(&places);
+        services::set_owners(Arc::as_ptr(&self.shared) as usize, owners);
         #[cfg(not(feature = "introspection"))]
         return future;
         #[cfg(feature = "introspection")]
