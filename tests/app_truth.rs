@@ -13,7 +13,7 @@ use actix_web::{App, HttpResponse, get, post, web};
 use prometheus_client::registry::Registry;
 use route_labels::HttpMetrics;
 
-use common::{count, samples, send};
+use common::{count, exposition, route_info_mounts, send};
 
 #[route_labels::register]
 #[get("/posts/{id}")]
@@ -68,22 +68,6 @@ async fn rate_limit(
     } else {
         Ok(next.call(req).await?.map_into_boxed_body())
     }
-}
-
-fn exposition(registry: &Registry) -> Vec<common::Sample> {
-    let mut text = String::new();
-    prometheus_client::encoding::text::encode(&mut text, registry).unwrap();
-    samples(&text)
-}
-
-fn mounts(samples: &[common::Sample]) -> Vec<String> {
-    let mut mounts: Vec<String> = samples
-        .iter()
-        .filter(|s| s.name == "http_server_route_info")
-        .filter_map(|s| s.labels.get("http_route").cloned())
-        .collect();
-    mounts.sort();
-    mounts
 }
 
 async fn call<S, B>(app: &S, method: &str, uri: &str, headers: &[(&str, &str)]) -> u16
@@ -178,10 +162,13 @@ async fn two_apps_in_one_process_never_see_each_other() {
     let api_bound = api_metrics.max_samples();
     let admin_bound = admin_metrics.max_samples();
     assert_eq!(
-        mounts(&exposition(&api_registry)),
+        route_info_mounts(&exposition(&api_registry)),
         ["/health", "/v1/posts", "/v1/posts/{id}"]
     );
-    assert_eq!(mounts(&exposition(&admin_registry)), ["/admin/users"]);
+    assert_eq!(
+        route_info_mounts(&exposition(&admin_registry)),
+        ["/admin/users"]
+    );
     assert!(admin_bound < api_bound, "{admin_bound} vs {api_bound}");
 
     // Traffic to every route, with every status each can answer.
@@ -198,7 +185,7 @@ async fn two_apps_in_one_process_never_see_each_other() {
     assert_eq!(count(&api_samples, "GET", "/v1/posts/{id}", "200"), 3.0);
     assert_eq!(count(&admin_samples, "GET", "unmatched", "404"), 3.0);
     assert_eq!(count(&admin_samples, "GET", "/v1/posts/{id}", "200"), 0.0);
-    assert_eq!(mounts(&admin_samples), ["/admin/users"]);
+    assert_eq!(route_info_mounts(&admin_samples), ["/admin/users"]);
     assert_eq!(api_metrics.max_samples(), api_bound, "final once built");
     assert_eq!(admin_metrics.max_samples(), admin_bound, "final once built");
     let request_samples = |samples: &[common::Sample]| {

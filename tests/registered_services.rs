@@ -18,7 +18,7 @@ use route_labels::HttpMetrics;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use common::{count, samples, total};
+use common::{count, exposition, route_info_mounts, total};
 
 #[route_labels::register]
 #[get("/pets/{id}")]
@@ -79,15 +79,10 @@ async fn files_a_redirect_and_swagger_ui_are_counted_under_their_labels() {
     .await;
 
     // Known from the build, before any request.
-    let mut text = String::new();
-    prometheus_client::encoding::text::encode(&mut text, &registry).unwrap();
-    let mut mounts: Vec<String> = samples(&text)
-        .into_iter()
-        .filter(|s| s.name == "http_server_route_info")
-        .filter_map(|s| s.labels.get("http_route").cloned())
-        .collect();
-    mounts.sort();
-    assert_eq!(mounts, ["/api/pets/{id}", "/docs", "/old-pets", "/static"]);
+    assert_eq!(
+        route_info_mounts(&exposition(&registry)),
+        ["/api/pets/{id}", "/docs", "/old-pets", "/static"]
+    );
     let bound = metrics.max_samples();
 
     let get = |uri: &str| TestRequest::get().uri(uri).to_request();
@@ -131,9 +126,7 @@ async fn files_a_redirect_and_swagger_ui_are_counted_under_their_labels() {
         404
     );
 
-    let mut text = String::new();
-    prometheus_client::encoding::text::encode(&mut text, &registry).unwrap();
-    let samples = samples(&text);
+    let samples = exposition(&registry);
     assert_eq!(count(&samples, "GET", "/api/pets/{id}", "200"), 1.0);
     assert_eq!(count(&samples, "GET", "/static", "200"), 2.0);
     assert_eq!(
@@ -184,18 +177,13 @@ async fn a_registered_handler_inside_a_registered_service_keeps_its_mount() {
         200
     );
 
-    let mut text = String::new();
-    prometheus_client::encoding::text::encode(&mut text, &registry).unwrap();
-    let samples = samples(&text);
+    let samples = exposition(&registry);
     assert_eq!(count(&samples, "GET", "/v1/admin/stats", "200"), 1.0);
     assert_eq!(count(&samples, "GET", "/v1/admin", "200"), 1.0);
-    let mut mounts: Vec<String> = samples
-        .iter()
-        .filter(|s| s.name == "http_server_route_info")
-        .filter_map(|s| s.labels.get("http_route").cloned())
-        .collect();
-    mounts.sort();
-    assert_eq!(mounts, ["/v1/admin", "/v1/admin/stats"]);
+    assert_eq!(
+        route_info_mounts(&samples),
+        ["/v1/admin", "/v1/admin/stats"]
+    );
     let stats_mounts: Vec<String> = route_labels::route_of!(stats)
         .mounts()
         .map(|route| route.to_string())

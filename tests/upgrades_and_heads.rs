@@ -13,7 +13,7 @@ use actix_web::{App, HttpRequest, HttpResponse, get, routes, web};
 use prometheus_client::registry::Registry;
 use route_labels::{DEFAULT_BODY_SIZE_BUCKETS, HttpMetrics};
 
-use common::{active_requests, count, samples};
+use common::{active_requests, count, exposition};
 
 #[route_labels::register]
 #[get("/ws")]
@@ -51,12 +51,6 @@ async fn events(source: web::Data<Events>) -> HttpResponse {
 #[head("/blob")]
 async fn blob() -> HttpResponse {
     HttpResponse::Ok().body(vec![b'x'; 1234])
-}
-
-fn exposition(registry: &Registry) -> Vec<common::Sample> {
-    let mut text = String::new();
-    prometheus_client::encoding::text::encode(&mut text, registry).unwrap();
-    samples(&text)
 }
 
 #[actix_web::test]

@@ -206,6 +206,25 @@ pub fn count_changes(before: &[Sample], after: &[Sample]) -> BTreeMap<SeriesKey,
         .collect()
 }
 
+/// The samples of `registry`'s text exposition, encoded in process.
+pub fn exposition(registry: &prometheus_client::registry::Registry) -> Vec<Sample> {
+    let mut text = String::new();
+    prometheus_client::encoding::text::encode(&mut text, registry).unwrap();
+    samples(&text)
+}
+
+/// The `http_route` values of `http_server_route_info`, sorted: the mounts
+/// the metrics know.
+pub fn route_info_mounts(samples: &[Sample]) -> Vec<String> {
+    let mut mounts: Vec<String> = samples
+        .iter()
+        .filter(|s| s.name == "http_server_route_info")
+        .filter_map(|s| s.labels.get("http_route").cloned())
+        .collect();
+    mounts.sort();
+    mounts
+}
+
 /// `http_server_active_requests` for one method label: 0 when the gauge has
 /// no series yet (none until a request with that method was counted).
 pub fn active_requests(samples: &[Sample], method: &str) -> f64 {
