@@ -714,3 +714,105 @@ async fn registered_builders_allocate_no_more_per_request_than_actix_webs() {
         );
     }
 }
+
+/// The bound of an app holding only `resource` (and nothing else but the
+/// metrics), with four status slots per route, and its metrics.
+async fn bound_with(
+    resource: Option<impl actix_web::dev::HttpServiceFactory + 'static>,
+) -> (u64, HttpMetrics, Arc<Registry>) {
+    let mut registry = Registry::default();
+    let metrics = HttpMetrics::builder()
+        .status_codes_per_route(4)
+        .build(&mut registry)
+        .unwrap();
+    let registry = Arc::new(registry);
+    let mut app = App::new();
+    if let Some(resource) = resource {
+        app = app.service(resource);
+    }
+    let app = init_service(metrics.app(app)).await;
+    drop(app);
+    (metrics.max_samples(), metrics, registry)
+}
+
+/// A `resource!` whose routes are all route builders answers nothing
+/// itself but the `405` of a request none of them accepts: each route
+/// builder counts what it serves under its own mount. Its own rows keep one
+/// status slot per method, and `max_samples()` counts them so, once the app
+/// is built; a resource with a middleware of its own (which may answer any
+/// status for any method) keeps full rows. Traffic with every method stays
+/// within the bound, each `405` under the resource's route. Catches: ten
+/// full method rows counted for a resource that can only refuse.
+#[actix_web::test]
+async fn a_resource_of_route_builders_keeps_one_status_slot_per_method() {
+    let plain = || {
+        route_labels::resource!("/orders/{id}")
+            .route(route_labels::get!().to(echo))
+            .route(route_labels::post!().to(created))
+    };
+    let (empty, _, _) = bound_with(None::<actix_web::Resource>).await;
+    let (one_route, _, _) = bound_with(Some(
+        web::resource("/one").route(route_labels::get!().to(echo)),
+    ))
+    .await;
+    // One method row of four status slots and an overflow, and one
+    // `http_server_route_info` series.
+    let full_row = one_route - empty - 1;
+    let thin_row = full_row / 5 * 2;
+    let methods = 10;
+    let (refusing, metrics, registry) = bound_with(Some(plain())).await;
+    assert_eq!(
+        refusing - empty,
+        2 * full_row + methods * thin_row + 3,
+        "two route builders, and the resource's own rows with one slot each"
+    );
+    let (wrapped, _, _) = bound_with(Some(
+        plain().wrap(DefaultHeaders::new().add(("x-served-by", "orders"))),
+    ))
+    .await;
+    assert_eq!(wrapped - empty, (2 + methods) * full_row + 3);
+
+    // The same resource, built for traffic, under the same metrics.
+    let app = init_service(
+        metrics.app(
+            App::new()
+                .service(plain())
+                .service(MetricsEndpoint::new("/metrics", Arc::clone(&registry))),
+        ),
+    )
+    .await;
+    let all = [
+        "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "CONNECT", "PROPFIND",
+    ];
+    for method in all {
+        for id in 0..3 {
+            let expected = match method {
+                "GET" => 200,
+                "POST" => 201,
+                _ => 405,
+            };
+            let uri = format!("/orders/{id}");
+            assert_eq!(send(&app, method, &uri).await, expected, "{method} {uri}");
+        }
+    }
+    let text = common::scrape_with(&app, None).await.1;
+    let samples = common::samples(&text);
+    let mut want = vec![
+        ("GET", "/orders/{id}", 200, 3),
+        ("POST", "/orders/{id}", 201, 3),
+    ];
+    for method in &all[2..9] {
+        want.push((method, "/orders/{id}", 405, 3));
+    }
+    want.push(("_OTHER", "/orders/{id}", 405, 3));
+    assert_eq!(counts(&samples), expected(&want));
+    let exposed = text
+        .lines()
+        .filter(|line| !line.starts_with('#') && line.starts_with("http_server"))
+        .count() as u64;
+    assert!(
+        exposed <= metrics.max_samples(),
+        "{exposed} samples, bound {}",
+        metrics.max_samples()
+    );
+}

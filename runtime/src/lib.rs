@@ -155,9 +155,17 @@ pub use route_labels_macros::ClosedLabelSet;
 ///
 /// The template is checked at compile time as `#[register]` checks one. The
 /// methods are not known at compile time (they are the resource's routes,
-/// and anything else gets its default `405`), so every method label is
-/// counted for it in [`HttpMetrics::max_series`]. Replace `web::resource(`
-/// with `route_labels::resource!(`:
+/// and anything else gets its default `405`, counted under its route), so
+/// the resource has a row for every method label. When every route is a
+/// route builder ([`get!`](crate::get), ...: each counts what it serves
+/// under its own mount) and the resource has no handler, default service or
+/// middleware of its own, the resource itself only answers those `405`s:
+/// an app built through [`HttpMetrics::app`] learns that when it is built,
+/// and its rows keep one status slot each in
+/// [`HttpMetrics::max_samples`] (a first route that never matches tells
+/// the app where the resource's routes begin: a request through the
+/// resource pays its guard). Replace `web::resource(` with
+/// `route_labels::resource!(`:
 ///
 /// ```
 /// use actix_web::{test, web, App, HttpResponse};

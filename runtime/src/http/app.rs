@@ -30,6 +30,11 @@ pub(crate) enum Built {
     /// A route builder's place (`resource!`, `get!`, ...): its full
     /// template is learnt at its first request.
     Pending(&'static RouteInfo),
+    /// The routes of a [`resource!`](crate::resource) are being built: what
+    /// is built until [`Built::RoutesEnd`] of the same resource is theirs.
+    RoutesOf(&'static RouteInfo),
+    /// The routes of a `resource!` are built; it was given this many.
+    RoutesEnd(&'static RouteInfo, usize),
 }
 
 /// What is being built on this thread.

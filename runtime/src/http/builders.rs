@@ -19,6 +19,7 @@ use actix_web::dev::{
 use actix_web::guard::Guard;
 use actix_web::{Error, FromRequest, HttpResponse, Responder};
 
+use crate::http::app::Built;
 use crate::http::claim;
 use crate::http::stamp::{MountOf, Stamp};
 use crate::inventory::RouteInfo;
@@ -123,7 +124,7 @@ impl RouteBuilder {
         let factory = fn_factory(move || {
             let handler = handler.clone();
             // Created while the app is built: the app learns the place.
-            crate::http::app::built(crate::http::app::Built::Pending(info));
+            crate::http::app::built(Built::Pending(info));
             let mount = Rc::new(MountOf::new(info));
             ready(Ok::<_, ()>(fn_service(move |req: ServiceRequest| {
                 mount.claim(req.request());
@@ -203,6 +204,11 @@ pub fn refusals(path: &'static str) -> impl HttpServiceFactory {
 pub struct Resource<R = actix_web::Resource> {
     inner: R,
     info: &'static RouteInfo,
+    /// The routes given with [`route`](Self::route).
+    routes: usize,
+    /// The resource answers requests itself: a handler of its own
+    /// ([`to`](Self::to)), a default service, or a middleware of its own.
+    answers: bool,
 }
 
 impl<R> std::fmt::Debug for Resource<R> {
@@ -220,10 +226,39 @@ impl Resource {
         Self {
             // The resource's own guards come after this one: a request they
             // refuse is known to have reached a registered path.
-            inner: actix_web::web::resource(path).guard(PathMatched),
+            inner: actix_web::web::resource(path)
+                .guard(PathMatched)
+                .route(marker(Built::RoutesOf(info))),
             info,
+            routes: 0,
+            answers: false,
         }
     }
+}
+
+/// A route that never matches, and tells the app being built, when actix-web
+/// builds it, that it was: `resource!` puts one before its routes and one
+/// after, so that the app learns which route builders are the resource's
+/// (actix-web builds a resource's routes in order, in the same synchronous
+/// call that builds the app). A request through the resource pays the first
+/// one's guard; the last one's is checked only when no route took it.
+fn marker(place: Built) -> actix_web::Route {
+    struct Never;
+
+    impl Guard for Never {
+        fn check(&self, _: &actix_web::guard::GuardContext<'_>) -> bool {
+            false
+        }
+    }
+
+    actix_web::Route::new()
+        .guard(Never)
+        .service(fn_factory(move || {
+            crate::http::app::built(place);
+            ready(Ok::<_, ()>(fn_service(|req: ServiceRequest| {
+                ready(Ok::<_, Error>(req.into_response(HttpResponse::NotFound())))
+            })))
+        }))
 }
 
 /// The builder methods of actix-web's `Resource`, each documented there.
@@ -235,7 +270,15 @@ where
         Resource {
             inner: f(self.inner),
             info: self.info,
+            routes: self.routes,
+            answers: self.answers,
         }
+    }
+
+    /// The resource answers some requests itself, not only through routes.
+    fn answering(mut self) -> Self {
+        self.answers = true;
+        self
     }
 
     /// As [`Resource::name`](actix_web::Resource::name).
@@ -266,7 +309,8 @@ where
     ///     .route(web::get().to(|| async { HttpResponse::Ok().finish() }));
     /// # let _ = resource;
     /// ```
-    pub fn route(self, route: actix_web::Route) -> Self {
+    pub fn route(mut self, route: actix_web::Route) -> Self {
+        self.routes += 1;
         self.map(|r| r.route(route))
     }
 
@@ -293,7 +337,7 @@ where
         Args: FromRequest + 'static,
         F::Output: Responder + 'static,
     {
-        self.map(|r| r.to(handler))
+        self.answering().map(|r| r.to(handler))
     }
 
     /// As [`Resource::wrap`](actix_web::Resource::wrap). The stamp stays
@@ -328,7 +372,7 @@ where
             > + 'static,
         B: MessageBody,
     {
-        self.map(|r| r.wrap(mw))
+        self.answering().map(|r| r.wrap(mw))
     }
 
     /// As [`Resource::wrap_fn`](actix_web::Resource::wrap_fn). The stamp
@@ -358,7 +402,7 @@ where
         R: Future<Output = Result<ServiceResponse<B>, Error>>,
         B: MessageBody,
     {
-        self.map(|r| r.wrap_fn(mw))
+        self.answering().map(|r| r.wrap_fn(mw))
     }
 
     /// As [`Resource::default_service`](actix_web::Resource::default_service):
@@ -378,7 +422,7 @@ where
             + 'static,
         U::InitError: std::fmt::Debug,
     {
-        self.map(|r| r.default_service(f))
+        self.answering().map(|r| r.default_service(f))
     }
 }
 
@@ -394,12 +438,17 @@ where
     B: MessageBody + 'static,
 {
     fn register(self, config: &mut AppService) {
+        // Without an answer of its own, a request the resource's mount is
+        // claimed for and no route builder claims next is one its routes
+        // refused: the app learns that when it is built.
+        let inner = if self.answers {
+            self.inner
+        } else {
+            self.inner
+                .route(marker(Built::RoutesEnd(self.info, self.routes)))
+        };
         #[cfg(feature = "introspection")]
-        let inner = self
-            .inner
-            .guard(crate::http::unregistered::RegisteredResource);
-        #[cfg(not(feature = "introspection"))]
-        let inner = self.inner;
+        let inner = inner.guard(crate::http::unregistered::RegisteredResource);
         // Installed last, so it is the outermost of the resource's middleware.
         inner.wrap(Stamp::new(self.info)).register(config);
     }

@@ -211,9 +211,10 @@ impl Shape {
         1 + usize::from(self.error_type)
     }
 
-    /// Histogram series per variant: status slots and overflows.
-    pub(crate) fn series_per_variant(&self) -> usize {
-        self.status_slots + self.overflows()
+    /// Histogram series of a row with `slots` status slots per variant:
+    /// per variant, the slots and the overflows.
+    pub(crate) fn row_series(&self, slots: usize) -> usize {
+        self.variants * (slots + self.overflows())
     }
 
     /// What a request's status slot is claimed with: the failure counts
@@ -259,8 +260,11 @@ pub(crate) struct SlotLabels {
 #[derive(Debug)]
 pub(crate) struct Row {
     /// The outcome key each slot was claimed for ([`Outcome::key`]); 0 while
-    /// free. Keys are never 0. `status_slots` per variant.
+    /// free. Keys are never 0. `slots` per variant.
     keys: Box<[AtomicU16]>,
+    /// Status slots per variant: the shape's, or fewer for a row that can
+    /// only see a few outcomes.
+    slots: usize,
     /// Per variant, one histogram per slot in `keys`, then the overflows.
     durations: Box<[Histogram]>,
     /// Request then response body sizes, like `durations`; empty when body
@@ -272,11 +276,17 @@ pub(crate) struct Row {
 
 impl Row {
     pub(crate) fn new(shape: &Shape) -> Self {
-        let series = shape.variants * shape.series_per_variant();
+        Self::with_slots(shape, shape.status_slots)
+    }
+
+    /// A row with `slots` status slots per variant, instead of the shape's.
+    pub(crate) fn with_slots(shape: &Shape, slots: usize) -> Self {
+        let series = shape.row_series(slots);
         Self {
-            keys: (0..shape.variants * shape.status_slots)
+            keys: (0..shape.variants * slots)
                 .map(|_| AtomicU16::new(0))
                 .collect(),
+            slots,
             durations: (0..series)
                 .map(|_| Histogram::new(&shape.durations))
                 .collect(),
@@ -306,9 +316,9 @@ impl Row {
     fn series_of(&self, shape: &Shape, variant: u8, outcome: Outcome) -> usize {
         let variant = usize::from(variant);
         let key = outcome.key();
-        let first = variant * shape.status_slots;
-        let keys = &self.keys[first..first + shape.status_slots];
-        let block = variant * shape.series_per_variant();
+        let first = variant * self.slots;
+        let keys = &self.keys[first..first + self.slots];
+        let block = variant * (self.slots + shape.overflows());
         for (slot, claimed) in keys.iter().enumerate() {
             let current = claimed.load(Ordering::Relaxed);
             if current == key {
@@ -324,7 +334,7 @@ impl Row {
         }
         self.overflowed.store(true, Ordering::Relaxed);
         let error_overflow = shape.error_type && outcome.is_error();
-        block + shape.status_slots + usize::from(error_overflow)
+        block + self.slots + usize::from(error_overflow)
     }
 
     /// Every slot that may have seen a request, with its labels and series
@@ -334,8 +344,8 @@ impl Row {
         shape: &'a Shape,
     ) -> impl Iterator<Item = (SlotLabels, usize)> + 'a {
         (0..shape.variants).flat_map(move |variant| {
-            let block = variant * shape.series_per_variant();
-            let variant_keys = &self.keys[variant * shape.status_slots..][..shape.status_slots];
+            let block = variant * (self.slots + shape.overflows());
+            let variant_keys = &self.keys[variant * self.slots..][..self.slots];
             let claimed = variant_keys
                 .iter()
                 .enumerate()
@@ -369,7 +379,7 @@ impl Row {
                     status: Status::Other,
                     error: (overflow == 1).then_some(ErrorType::Other),
                 };
-                (labels, block + shape.status_slots + overflow)
+                (labels, block + self.slots + overflow)
             });
             claimed.chain(overflows)
         })

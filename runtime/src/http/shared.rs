@@ -65,14 +65,37 @@ pub(crate) struct AppMounts {
     /// Its route builders' places, whose full template is learnt at their
     /// first request, with the most of each one build had.
     pub(crate) pending: Vec<(&'static RouteInfo, usize)>,
+    /// Each `resource!` built, and whether its own mount only answers what
+    /// its routes refuse (every route of it is a route builder, which
+    /// claims its own mount, and it has no handler, default service or
+    /// middleware of its own): a `405`, for any method, in every build.
+    resources: Vec<(&'static RouteInfo, bool)>,
 }
 
 impl AppMounts {
     fn add_build(&mut self, places: &[Built]) {
         self.built = true;
         let mut pending: Vec<(&'static RouteInfo, usize)> = Vec::new();
+        // Each `resource!` of this build, and whether it only refuses.
+        let mut resources: Vec<(&'static RouteInfo, bool)> = Vec::new();
+        // The one whose routes are being built (its index in `resources`),
+        // and how many of them are route builders so far.
+        let mut open: Option<(usize, usize)> = None;
         for place in places {
+            if let (Built::Pending(_), Some((_, builders))) = (place, &mut open) {
+                *builders += 1;
+            }
             match *place {
+                Built::RoutesOf(resource) => {
+                    open = Some((resources.len(), 0));
+                    resources.push((resource, false));
+                }
+                Built::RoutesEnd(resource, routes) => {
+                    if let Some((index, builders)) = open.take() {
+                        let (r, only_refuses) = &mut resources[index];
+                        *only_refuses = std::ptr::eq(*r, resource) && builders == routes;
+                    }
+                }
                 Built::Mount(id) => {
                     if !self.mounts.contains(&id) {
                         self.mounts.push(id);
@@ -87,6 +110,28 @@ impl AppMounts {
             let most = count_of(&mut self.pending, route);
             *most = (*most).max(count);
         }
+        // A resource only refuses while every mount of it in every build does.
+        for (resource, only_refuses) in resources {
+            match self
+                .resources
+                .iter_mut()
+                .find(|(r, _)| std::ptr::eq(*r, resource))
+            {
+                Some((_, all)) => *all &= only_refuses,
+                None => self.resources.push((resource, only_refuses)),
+            }
+        }
+    }
+
+    /// The status slots of each row of a mount of `route`: one for a
+    /// `resource!` whose own mount only answers its routes' refusals (a
+    /// `405`), the shape's otherwise.
+    pub(crate) fn slots_of(&self, route: &'static RouteInfo, shape: &Shape) -> usize {
+        let only_refuses = self
+            .resources
+            .iter()
+            .any(|&(r, only)| only && std::ptr::eq(r, route));
+        if only_refuses { 1 } else { shape.status_slots }
     }
 }
 
@@ -128,7 +173,11 @@ impl MountCells {
         } else {
             accepted_methods(mount.route, &shared.attributes)
         };
-        let rows = methods.iter().map(|_| Row::new(&shared.shape)).collect();
+        let slots = row_slots(mount.route, shared);
+        let rows = methods
+            .iter()
+            .map(|_| Row::with_slots(&shared.shape, slots))
+            .collect();
         let mut row_of = [NO_ROW; MAX_METHOD_LABELS];
         for (row, &method) in methods.iter().enumerate() {
             row_of[usize::from(method)] = u8::try_from(row).expect("fewer than 255 method labels");
@@ -149,6 +198,11 @@ impl MountCells {
     pub(crate) fn rows(&self) -> impl Iterator<Item = (u8, &Row)> {
         self.methods.iter().copied().zip(&self.rows)
     }
+}
+
+/// The status slots of each row of a mount of `route` in `shared`'s app.
+fn row_slots(route: &'static RouteInfo, shared: &Shared) -> usize {
+    shared.app().slots_of(route, &shared.shape)
 }
 
 /// The distinct method labels a route accepts, in label order: every one
@@ -340,14 +394,18 @@ impl Shared {
                 .sizes
                 .as_ref()
                 .map_or(0, |sizes| 2 * histogram(sizes.len()));
-        let per_row = (shape.variants * shape.series_per_variant()) as u64 * per_series;
-        // Each registered place with the number of times it is mounted.
+        let per_row = |slots: usize| shape.row_series(slots) as u64 * per_series;
+        // Each registered place with the number of times it is mounted, and
+        // the status slots of its rows.
         let app = self.app();
-        let places: Vec<(&'static RouteInfo, u64)> = if app.built {
+        let places: Vec<(&'static RouteInfo, u64, usize)> = if app.built {
             // The app's own places, as its build reported them.
             let mounts = app.mounts.iter().map(|&id| (mounts::mount(id).route, 1));
             let pending = app.pending.iter().map(|&(route, n)| (route, n as u64));
-            mounts.chain(pending).collect()
+            mounts
+                .chain(pending)
+                .map(|(route, mounted)| (route, mounted, app.slots_of(route, shape)))
+                .collect()
         } else {
             registrations()
                 .map(|route| {
@@ -359,21 +417,22 @@ impl Shared {
                     } else {
                         mounted.max(1)
                     };
-                    (route, mounted as u64)
+                    (route, mounted as u64, shape.status_slots)
                 })
                 .collect()
         };
         drop(app);
-        let (route_rows, info_series) = places
+        let (route_series, info_series) = places
             .into_iter()
-            .filter(|(route, _)| !self.is_excluded(route))
-            .fold((0, 0), |(rows, info), (route, mounted)| {
-                (
-                    rows + mounted * accepted_methods(route, &self.attributes).len() as u64,
-                    info + mounted,
-                )
+            .filter(|(route, _, _)| !self.is_excluded(route))
+            .fold((0, 0), |(series, info), (route, mounted, slots)| {
+                let rows = accepted_methods(route, &self.attributes).len() as u64;
+                (series + mounted * rows * per_row(slots), info + mounted)
             });
         let bucket_rows = 2 * self.attributes.methods() as u64;
-        (route_rows + bucket_rows) * per_row + self.active.gauges() as u64 + info_series
+        route_series
+            + bucket_rows * per_row(shape.status_slots)
+            + self.active.gauges() as u64
+            + info_series
     }
 }
