@@ -38,7 +38,7 @@ use actix_web::{App, test};
 use actix_web_prom::PrometheusMetricsBuilder;
 use criterion::{Criterion, criterion_group, criterion_main};
 use prometheus_client::registry::Registry;
-use route_labels::HttpMetrics;
+use route_labels::{Histograms, HttpMetrics};
 use route_labels_suite::naive::NaiveMetrics;
 
 const ROUTE_COUNTS: [usize; 3] = [5, 50, 500];
@@ -81,6 +81,20 @@ enum Body {
 /// app's instructions per request, free of timing noise
 /// (`scripts/bench-profile.sh`).
 const ONLY: &str = "PER_REQUEST_ONLY";
+
+/// With `HISTOGRAMS=native` or `both` in the environment, route-labels
+/// records native histograms (`scripts/instructions-native.sh`); classic
+/// only otherwise.
+const HISTOGRAMS: &str = "HISTOGRAMS";
+
+fn histograms() -> Histograms {
+    match std::env::var(HISTOGRAMS).as_deref() {
+        Ok("native") => Histograms::Native,
+        Ok("both") => Histograms::Both,
+        Ok("classic") | Err(_) => Histograms::Classic,
+        Ok(other) => panic!("{HISTOGRAMS}={other}: classic, native or both"),
+    }
+}
 
 fn per_request(c: &mut Criterion) {
     let system = actix_web::rt::System::new();
@@ -164,7 +178,10 @@ fn app_run<'a>(
         }
         1 => {
             let mut registry = Registry::default();
-            let metrics = HttpMetrics::new(&mut registry).expect("the bench routes are distinct");
+            let metrics = HttpMetrics::builder()
+                .histograms(histograms())
+                .build(&mut registry)
+                .expect("the bench routes are distinct");
             let app = App::new()
                 .configure(routes::mount_registered(count))
                 .wrap(metrics);

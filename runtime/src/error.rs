@@ -26,6 +26,9 @@ pub enum BuildError {
     /// The body size buckets are empty, not finite, not positive or not
     /// strictly increasing.
     InvalidBodySizeBuckets(Vec<f64>),
+    /// The [`NativeBuckets`](crate::NativeBuckets) cannot be laid out: the
+    /// reason says which of schema, zero threshold and maximum.
+    InvalidNativeBuckets(&'static str),
     /// An extra method is not an HTTP method token, is one of the nine
     /// standard methods, or was given twice.
     InvalidMethod {
@@ -57,6 +60,7 @@ impl fmt::Display for BuildError {
                 f,
                 "body size buckets must be finite, positive and strictly increasing, found {buckets:?}"
             ),
+            Self::InvalidNativeBuckets(reason) => write!(f, "native buckets: {reason}"),
             Self::InvalidMethod { method, reason } => {
                 write!(f, "extra method {method:?} {reason}")
             }

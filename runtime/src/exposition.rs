@@ -30,6 +30,19 @@ pub const OPENMETRICS_CONTENT_TYPE: &str =
 pub const PROMETHEUS_TEXT_CONTENT_TYPE: &str =
     prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
 
+/// The `Content-Type` of Prometheus' protobuf format (feature `protobuf`):
+/// length-delimited `io.prometheus.client.MetricFamily` messages, the only
+/// format that carries native histograms. Served when the scraper's
+/// `Accept` header prefers it, as a Prometheus with native histograms on
+/// does.
+///
+/// ```
+/// assert!(route_labels::PROMETHEUS_PROTOBUF_CONTENT_TYPE.starts_with("application/vnd.google.protobuf"));
+/// ```
+#[cfg(feature = "protobuf")]
+pub const PROMETHEUS_PROTOBUF_CONTENT_TYPE: &str =
+    "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited";
+
 /// A `GET` resource that encodes a [`Registry`] at a path of your choice.
 ///
 /// The `Accept` header picks the format, q-values honoured: of `OpenMetrics`
@@ -43,6 +56,13 @@ pub const PROMETHEUS_TEXT_CONTENT_TYPE: &str =
 ///   other version it names neither format.
 /// - `text/plain` names Prometheus text with no `version` or with
 ///   `version=0.0.4`.
+/// - With feature `protobuf`, Prometheus' protobuf format
+///   ([`PROMETHEUS_PROTOBUF_CONTENT_TYPE`]) is offered too, named only by
+///   `application/vnd.google.protobuf` with
+///   `proto=io.prometheus.client.MetricFamily` and `encoding=delimited`:
+///   never by a wildcard, as a binary body is served only to a scraper that
+///   asked for it by name. On a tie it comes after `OpenMetrics` and before
+///   Prometheus text.
 /// - Other parameters (`charset`, `escaping`) are ignored.
 /// - `q=0` makes a format unacceptable, as RFC 9110 says: of the ranges
 ///   naming a format, the most specific one sets its q, so
@@ -147,23 +167,24 @@ fn respond(registry: &Registry, req: &HttpRequest) -> HttpResponse {
     // `negotiate`.
     let mut accept = Accept::parse(req).unwrap_or(Accept(Vec::new()));
     accept.retain(|range| is_media_range(&range.item));
-    let mut response = match negotiate(&accept) {
-        Some(format) => {
-            let mut body = String::new();
-            if format.encode(&mut body, registry).is_ok() {
-                HttpResponse::Ok()
-                    .content_type(format.content_type())
-                    .body(body)
-            } else {
-                log::error!("route-labels: a metric failed to encode");
-                HttpResponse::InternalServerError().finish()
-            }
+    let mut response = if let Some(format) = negotiate(&accept) {
+        if let Ok(body) = format.encode(registry) {
+            HttpResponse::Ok()
+                .content_type(format.content_type())
+                .body(body)
+        } else {
+            log::error!("route-labels: a metric failed to encode");
+            HttpResponse::InternalServerError().finish()
         }
-        None => HttpResponse::NotAcceptable()
+    } else {
+        let mut body = String::from("406 Not Acceptable: this endpoint serves\n");
+        for format in Format::ALL {
+            body.push_str(format.content_type());
+            body.push('\n');
+        }
+        HttpResponse::NotAcceptable()
             .content_type(mime::TEXT_PLAIN_UTF_8)
-            .body(format!(
-                "406 Not Acceptable: this endpoint serves\n{OPENMETRICS_CONTENT_TYPE}\n{PROMETHEUS_TEXT_CONTENT_TYPE}\n"
-            )),
+            .body(body)
     };
     response
         .headers_mut()
@@ -185,6 +206,8 @@ fn is_media_range(range: &Mime) -> bool {
 enum Format {
     OpenMetrics,
     PrometheusText,
+    #[cfg(feature = "protobuf")]
+    Protobuf,
 }
 
 /// How a media range names a [`Format`]; later variants are more specific.
@@ -202,20 +225,42 @@ enum Naming {
 }
 
 impl Format {
-    const ALL: [Self; 2] = [Self::OpenMetrics, Self::PrometheusText];
+    /// Every format offered.
+    const ALL: &[Self] = &[
+        Self::OpenMetrics,
+        #[cfg(feature = "protobuf")]
+        Self::Protobuf,
+        Self::PrometheusText,
+    ];
 
     fn content_type(self) -> &'static str {
         match self {
             Self::OpenMetrics => OPENMETRICS_CONTENT_TYPE,
             Self::PrometheusText => PROMETHEUS_TEXT_CONTENT_TYPE,
+            #[cfg(feature = "protobuf")]
+            Self::Protobuf => PROMETHEUS_PROTOBUF_CONTENT_TYPE,
         }
     }
 
-    fn encode(self, body: &mut String, registry: &Registry) -> fmt::Result {
+    /// Which of several formats as acceptable wins a tie: the first of
+    /// [`ALL`](Self::ALL).
+    fn preference(self) -> usize {
+        Self::ALL.len() - Self::ALL.iter().position(|&f| f == self).unwrap_or(0)
+    }
+
+    fn encode(self, registry: &Registry) -> Result<Vec<u8>, ()> {
+        let text = |encode: fn(&mut String, &Registry) -> fmt::Result| {
+            let mut body = String::new();
+            encode(&mut body, registry).map_err(drop)?;
+            Ok(body.into_bytes())
+        };
         match self {
-            Self::OpenMetrics => prometheus_client::encoding::text::encode(body, registry),
-            Self::PrometheusText => {
-                prometheus_client::encoding::prometheus_text::encode(body, registry)
+            Self::OpenMetrics => text(prometheus_client::encoding::text::encode),
+            Self::PrometheusText => text(prometheus_client::encoding::prometheus_text::encode),
+            #[cfg(feature = "protobuf")]
+            Self::Protobuf => {
+                prometheus_client::encoding::prometheus_protobuf::encode_to_vec(registry)
+                    .map_err(drop)
             }
         }
     }
@@ -226,6 +271,8 @@ impl Format {
         let (type_, subtype, versions): (_, _, &[&str]) = match self {
             Self::OpenMetrics => (mime::APPLICATION, "openmetrics-text", &["1.0.0", "0.0.1"]),
             Self::PrometheusText => (mime::TEXT, "plain", &["0.0.4"]),
+            #[cfg(feature = "protobuf")]
+            Self::Protobuf => return protobuf_named_by(range),
         };
         if range.type_() == mime::STAR {
             return Some(Naming::AnyType);
@@ -259,7 +306,23 @@ impl Format {
     }
 }
 
-/// The format to serve for `accept`, or `None` if it refuses both.
+/// How `range` names Prometheus' protobuf format: exactly, with its
+/// `proto` and `encoding`, or not at all.
+#[cfg(feature = "protobuf")]
+fn protobuf_named_by(range: &Mime) -> Option<Naming> {
+    let param = |name: &str| {
+        range
+            .get_param(name)
+            .map(|value| value.as_str().trim_matches('"').to_owned())
+    };
+    (range.type_() == mime::APPLICATION
+        && range.subtype() == "vnd.google.protobuf"
+        && param("proto").as_deref() == Some("io.prometheus.client.MetricFamily")
+        && param("encoding").as_deref() == Some("delimited"))
+    .then_some(Naming::Exact)
+}
+
+/// The format to serve for `accept`, or `None` if it refuses every one.
 ///
 /// An `Accept` with no range at all (no header, an empty one, or none that
 /// parses) gets `OpenMetrics`: RFC 9110 lets a server serve anything then,
@@ -271,7 +334,8 @@ fn negotiate(accept: &[QualityItem<Mime>]) -> Option<Format> {
         return Some(Format::OpenMetrics);
     }
     Format::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .filter_map(|format| {
             let (quality, naming) = format.quality(accept)?;
             // Across formats a version does not count as more specific:
@@ -280,6 +344,6 @@ fn negotiate(accept: &[QualityItem<Mime>]) -> Option<Format> {
             let naming = naming.min(Naming::Exact);
             (quality > Quality::ZERO).then_some((quality, naming, format))
         })
-        .max_by_key(|&(quality, naming, format)| (quality, naming, format == Format::OpenMetrics))
+        .max_by_key(|&(quality, naming, format)| (quality, naming, format.preference()))
         .map(|(.., format)| format)
 }

@@ -57,6 +57,8 @@ mod route;
 pub use crate::closed::family::ClosedFamily;
 pub use crate::closed::{ClosedLabelSet, ClosedLabelValue};
 pub use crate::error::BuildError;
+#[cfg(feature = "protobuf")]
+pub use crate::exposition::PROMETHEUS_PROTOBUF_CONTENT_TYPE;
 pub use crate::exposition::{
     MetricsEndpoint, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_TEXT_CONTENT_TYPE,
 };
@@ -69,6 +71,7 @@ pub mod dev {
     pub use crate::http::app::MeteredApp;
     pub use crate::http::services::RegisteredService;
 }
+pub use crate::http::native::{Histograms, NativeBuckets};
 pub use crate::http::{
     DEFAULT_BODY_SIZE_BUCKETS, DEFAULT_BUCKETS, DEFAULT_STATUS_CODES_PER_ROUTE, HttpMetrics,
     HttpMetricsBuilder,

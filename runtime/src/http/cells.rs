@@ -18,6 +18,9 @@
 use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, Ordering};
 
 use crate::http::attributes::{ErrorType, Failure, Outcome};
+use crate::http::native::{
+    self, DURATION_TOP, Histograms, Layout, NativeBuckets, SIZE_TOP, SIZE_ZERO_THRESHOLD,
+};
 
 /// The bucket bounds of a histogram: request durations, or body sizes.
 #[derive(Debug)]
@@ -29,21 +32,61 @@ pub(crate) struct Bounds {
     recorded: Box<[u64]>,
     /// Recorded units per exported unit.
     scale: f64,
+    /// The native buckets, when native histograms are on.
+    pub(crate) native: Option<Layout>,
 }
+
+/// Recorded units (nanoseconds) per second.
+const NANOS: f64 = 1e9;
 
 impl Bounds {
     /// Bounds in seconds, for durations recorded in nanoseconds. They must be
     /// finite, positive and strictly increasing (checked by the builder).
+    #[cfg(test)]
     pub(crate) fn seconds(seconds: &[f64]) -> Self {
-        Self::new(seconds, 1e9)
+        Self::new(seconds, NANOS, None)
     }
 
     /// Bounds in bytes, for sizes recorded in bytes.
+    #[cfg(test)]
     pub(crate) fn bytes(bytes: &[f64]) -> Self {
-        Self::new(bytes, 1.0)
+        Self::new(bytes, 1.0, None)
     }
 
-    fn new(exported: &[f64], scale: f64) -> Self {
+    /// Duration bounds for `histograms`: the classic `seconds` (none but
+    /// `+Inf` without classic buckets), and the native buckets.
+    pub(crate) fn durations(
+        seconds: &[f64],
+        histograms: Histograms,
+        native: &NativeBuckets,
+    ) -> Self {
+        let layout = histograms.native().then(|| {
+            Layout::new(
+                native.schema,
+                native.zero_threshold,
+                DURATION_TOP,
+                native.max_buckets,
+                NANOS,
+            )
+        });
+        Self::new(classic(seconds, histograms), NANOS, layout)
+    }
+
+    /// Body size bounds for `histograms`, as [`durations`](Self::durations).
+    pub(crate) fn sizes(bytes: &[f64], histograms: Histograms, native: &NativeBuckets) -> Self {
+        let layout = histograms.native().then(|| {
+            Layout::new(
+                native.schema,
+                SIZE_ZERO_THRESHOLD,
+                SIZE_TOP,
+                native.max_buckets,
+                1.0,
+            )
+        });
+        Self::new(classic(bytes, histograms), 1.0, layout)
+    }
+
+    fn new(exported: &[f64], scale: f64, native: Option<Layout>) -> Self {
         let recorded = exported
             .iter()
             // Bounds are validated positive and finite; a bound above
@@ -54,6 +97,7 @@ impl Bounds {
             exported: exported.into(),
             recorded,
             scale,
+            native,
         }
     }
 
@@ -87,6 +131,11 @@ impl Bounds {
     }
 }
 
+/// The classic bounds for `histograms`: none without classic buckets.
+fn classic(bounds: &[f64], histograms: Histograms) -> &[f64] {
+    if histograms.classic() { bounds } else { &[] }
+}
+
 /// The counts of one histogram: per bucket (not cumulative) and the sum.
 #[derive(Debug)]
 pub(crate) struct Histogram {
@@ -95,6 +144,9 @@ pub(crate) struct Histogram {
     buckets: Box<[AtomicU64]>,
     /// In the recorded unit.
     sum: AtomicU64,
+    /// The native buckets, zero bucket first ([`Layout::cells`]); empty
+    /// without native histograms.
+    native: Box<[AtomicU64]>,
 }
 
 /// What a scrape reads of one histogram.
@@ -105,6 +157,8 @@ pub(crate) struct Snapshot {
     pub(crate) count: u64,
     /// Per-bucket (not cumulative) counts, `+Inf` last.
     pub(crate) buckets: Vec<u64>,
+    /// The native buckets' counts, zero bucket first; empty without them.
+    pub(crate) native: Vec<u64>,
 }
 
 impl Snapshot {
@@ -114,6 +168,9 @@ impl Snapshot {
         self.sum += other.sum;
         self.count += other.count;
         for (mine, theirs) in self.buckets.iter_mut().zip(&other.buckets) {
+            *mine += theirs;
+        }
+        for (mine, theirs) in self.native.iter_mut().zip(&other.native) {
             *mine += theirs;
         }
     }
@@ -143,12 +200,24 @@ impl Histogram {
         Self {
             buckets: (0..bounds.len()).map(|_| AtomicU64::new(0)).collect(),
             sum: AtomicU64::new(0),
+            native: bounds
+                .native
+                .as_ref()
+                .map_or_else(|| Box::new([]) as Box<[_]>, Layout::cells),
         }
     }
 
     fn observe(&self, bounds: &Bounds, value: u64) {
         self.buckets[bounds.bucket_of(value)].fetch_add(1, Ordering::Relaxed);
         self.sum.fetch_add(value, Ordering::Relaxed);
+        if let Some(layout) = &bounds.native {
+            self.native[layout.cell_of(value)].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The native buckets' counts, zero bucket first; none without them.
+    pub(crate) fn native(&self) -> impl Iterator<Item = u64> + '_ {
+        native::load(&self.native)
     }
 
     /// What the encoder takes, without allocating: the counts written into
@@ -178,6 +247,7 @@ impl Histogram {
             sum: self.sum.load(Ordering::Relaxed) as f64 / bounds.scale,
             count: buckets.iter().sum(),
             buckets,
+            native: self.native().collect(),
         }
     }
 }

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{
     DescriptorEncoder, EncodeLabel, EncodeLabelSet, EncodeLabelValue, LabelSetEncoder,
-    LabelValueEncoder, MetricEncoder, NoLabelSet,
+    LabelValueEncoder, MetricEncoder, NativeHistogram, NativeHistogramBuckets, NoLabelSet,
 };
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Unit;
@@ -132,19 +132,26 @@ impl HttpCollector {
     ) -> Result<(), fmt::Error> {
         let shape = &self.shared.shape;
         // One buffer for every series' buckets.
-        let mut buckets = bounds.pairs();
+        let mut series = SeriesBuffers {
+            buckets: bounds.pairs(),
+            spans: Vec::new(),
+            deltas: Vec::new(),
+        };
         for group in sources.chunk_by(|a, b| a.key == b.key) {
             let (route, method) = (group[0].route, group[0].method);
             if let [source] = group {
-                for (slot, series) in source.row.series(shape) {
-                    let Some(histogram) = source.row.histogram(kind, series) else {
+                for (slot, index) in source.row.series(shape) {
+                    let Some(histogram) = source.row.histogram(kind, index) else {
                         continue;
                     };
-                    let (sum, count) = histogram.read_into(bounds, &mut buckets);
+                    let (sum, count) = histogram.read_into(bounds, &mut series.buckets);
                     if count > 0 {
-                        family
-                            .encode_family(&self.labels(route, method, slot))?
-                            .encode_histogram::<NoLabelSet>(sum, count, &buckets, None)?;
+                        series.encode(
+                            family.encode_family(&self.labels(route, method, slot))?,
+                            bounds,
+                            (sum, count),
+                            histogram.native(),
+                        )?;
                     }
                 }
                 continue;
@@ -167,17 +174,64 @@ impl HttpCollector {
                 }
             }
             for (slot, snapshot) in merged {
-                family
-                    .encode_family(&self.labels(route, method, slot))?
-                    .encode_histogram::<NoLabelSet>(
-                        snapshot.sum,
-                        snapshot.count,
-                        snapshot.write_counts(&mut buckets),
-                        None,
-                    )?;
+                snapshot.write_counts(&mut series.buckets);
+                series.encode(
+                    family.encode_family(&self.labels(route, method, slot))?,
+                    bounds,
+                    (snapshot.sum, snapshot.count),
+                    snapshot.native.iter().copied(),
+                )?;
             }
         }
         Ok(())
+    }
+}
+
+/// What encoding one histogram series needs beside its counts, kept across
+/// the series of a family: the classic buckets, laid out by
+/// [`Bounds::pairs`], and the native spans and deltas.
+struct SeriesBuffers {
+    buckets: Vec<(f64, u64)>,
+    spans: Vec<(i32, u32)>,
+    deltas: Vec<i64>,
+}
+
+impl SeriesBuffers {
+    /// Encodes a series whose classic counts are in `self.buckets`, with its
+    /// native buckets (zero bucket first) when `bounds` has them. The text
+    /// formats write the classic buckets (the `+Inf` one alone without
+    /// classic histograms); Prometheus' protobuf format writes both.
+    fn encode(
+        &mut self,
+        mut metric: MetricEncoder<'_>,
+        bounds: &Bounds,
+        (sum, count): (f64, u64),
+        native: impl Iterator<Item = u64>,
+    ) -> fmt::Result {
+        let Some(layout) = &bounds.native else {
+            return metric.encode_histogram::<NoLabelSet>(sum, count, &self.buckets, None);
+        };
+        let zero_count = layout.spans(native, &mut self.spans, &mut self.deltas);
+        metric.encode_histogram_with_native::<NoLabelSet>(
+            sum,
+            count,
+            &self.buckets,
+            None,
+            NativeHistogram {
+                schema: i32::from(layout.schema),
+                zero_threshold: layout.zero_threshold,
+                zero_count,
+                negative: NativeHistogramBuckets {
+                    spans: &[],
+                    deltas: &[],
+                },
+                positive: NativeHistogramBuckets {
+                    spans: &self.spans,
+                    deltas: &self.deltas,
+                },
+                created: None,
+            },
+        )
     }
 }
 

@@ -29,6 +29,7 @@ pub(crate) mod clock;
 pub(crate) mod collector;
 pub(crate) mod in_flight;
 pub(crate) mod mounts;
+pub(crate) mod native;
 pub(crate) mod registration;
 pub(crate) mod service;
 pub(crate) mod services;
@@ -47,6 +48,7 @@ use crate::http::active::ActiveRequests;
 use crate::http::attributes::{Attributes, is_method_token};
 use crate::http::cells::{Bounds, Row, Shape};
 use crate::http::collector::HttpCollector;
+use crate::http::native::{Histograms, NativeBuckets};
 use crate::http::shared::{Names, Shared};
 use crate::inventory::{RouteInfo, registrations, routes};
 use crate::labels::HttpMethod;
@@ -154,6 +156,8 @@ pub struct HttpMetricsBuilder {
     excluded: Vec<&'static RouteInfo>,
     excluded_handlers: Vec<&'static str>,
     body_sizes: Option<Vec<f64>>,
+    histograms: Histograms,
+    native_buckets: NativeBuckets,
 }
 
 impl Default for HttpMetricsBuilder {
@@ -169,6 +173,8 @@ impl Default for HttpMetricsBuilder {
             excluded: Vec::new(),
             excluded_handlers: Vec::new(),
             body_sizes: None,
+            histograms: Histograms::Classic,
+            native_buckets: NativeBuckets::default(),
         }
     }
 }
@@ -448,6 +454,49 @@ impl HttpMetricsBuilder {
         self
     }
 
+    /// Which histograms the request duration and body size families carry
+    /// (default: [`Histograms::Classic`]). Native buckets are carried by
+    /// Prometheus' protobuf format only (feature `protobuf`, served by
+    /// [`MetricsEndpoint`](crate::MetricsEndpoint) to a Prometheus that asks
+    /// for it: one with native histograms on). Recording a native bucket is
+    /// an index from the value's bits and an atomic add: no lock, no
+    /// allocation.
+    ///
+    /// ```
+    /// use route_labels::{Histograms, HttpMetrics};
+    ///
+    /// let mut registry = prometheus_client::registry::Registry::default();
+    /// let metrics = HttpMetrics::builder().histograms(Histograms::Native).build(&mut registry)?;
+    /// // A text scrape carries each series' count and sum only.
+    /// let classic = HttpMetrics::builder().build(&mut prometheus_client::registry::Registry::default())?;
+    /// assert!(metrics.max_samples() < classic.max_samples());
+    /// # Ok::<(), route_labels::BuildError>(())
+    /// ```
+    pub fn histograms(mut self, histograms: Histograms) -> Self {
+        self.histograms = histograms;
+        self
+    }
+
+    /// The layout of native buckets (default: [`NativeBuckets::default`]),
+    /// used when [`histograms`](Self::histograms) has them.
+    ///
+    /// ```
+    /// use route_labels::{Histograms, HttpMetrics, NativeBuckets};
+    ///
+    /// let mut registry = prometheus_client::registry::Registry::default();
+    /// let metrics = HttpMetrics::builder()
+    ///     .histograms(Histograms::Both)
+    ///     .native_buckets(NativeBuckets::default().schema(3).max_buckets(300))
+    ///     .build(&mut registry)?;
+    /// // A microsecond to 68 minutes at 8 buckets per power of two.
+    /// assert_eq!(metrics.max_native_buckets(), 256);
+    /// # Ok::<(), route_labels::BuildError>(())
+    /// ```
+    pub fn native_buckets(mut self, buckets: NativeBuckets) -> Self {
+        self.native_buckets = buckets;
+        self
+    }
+
     /// Checks the options and the route inventory, and registers the metrics.
     ///
     /// Nothing about the routes can make it fail: templates repeat across
@@ -458,8 +507,9 @@ impl HttpMetricsBuilder {
     ///
     /// [`BuildError::InvalidBuckets`], [`BuildError::InvalidPrefix`],
     /// [`BuildError::NoStatusCodes`], [`BuildError::InvalidMethod`],
-    /// [`BuildError::TooManyMethods`], [`BuildError::NotRegistered`] and
-    /// [`BuildError::InvalidBodySizeBuckets`] for bad options.
+    /// [`BuildError::TooManyMethods`], [`BuildError::NotRegistered`],
+    /// [`BuildError::InvalidBodySizeBuckets`] and
+    /// [`BuildError::InvalidNativeBuckets`] for bad options.
     ///
     /// ```
     /// let mut registry = prometheus_client::registry::Registry::default();
@@ -484,6 +534,9 @@ impl HttpMetricsBuilder {
         {
             return Err(BuildError::InvalidBodySizeBuckets(sizes.clone()));
         }
+        if let Some(reason) = self.native_buckets.invalid() {
+            return Err(BuildError::InvalidNativeBuckets(reason));
+        }
         check_methods(&self.methods)?;
         if let Some(route) = self
             .excluded
@@ -500,8 +553,11 @@ impl HttpMetricsBuilder {
             self.methods.iter().map(|m| m.as_str().into()).collect(),
         );
         let shape = Shape {
-            durations: Bounds::seconds(&self.buckets),
-            sizes: self.body_sizes.as_deref().map(Bounds::bytes),
+            durations: Bounds::durations(&self.buckets, self.histograms, &self.native_buckets),
+            sizes: self
+                .body_sizes
+                .as_deref()
+                .map(|sizes| Bounds::sizes(sizes, self.histograms, &self.native_buckets)),
             status_slots: self.status_codes_per_route,
             variants: attributes.variants(),
             error_type: self.error_type,
@@ -800,6 +856,14 @@ impl HttpMetrics {
     /// has built its app (before any request); read it after
     /// `HttpServer::run` or `init_service`.
     ///
+    /// With [native histograms](HttpMetricsBuilder::histograms), the bound
+    /// holds in every format: a text scrape carries the classic buckets
+    /// ([`Histograms::Both`]) or none but `+Inf` ([`Histograms::Native`]),
+    /// and Prometheus counts a native histogram series as one sample
+    /// against `sample_limit`, fewer than its text form. The protobuf
+    /// scrape carries at most [`max_native_buckets`](Self::max_native_buckets)
+    /// native buckets per series besides.
+    ///
     /// ```
     /// let mut registry = prometheus_client::registry::Registry::default();
     /// let metrics = route_labels::HttpMetrics::new(&mut registry)?;
@@ -811,6 +875,30 @@ impl HttpMetrics {
     #[must_use]
     pub fn max_samples(&self) -> u64 {
         self.shared.max_samples()
+    }
+
+    /// The most native buckets one histogram series carries, its zero bucket
+    /// aside: the most of the duration and the body size layouts (see
+    /// [`NativeBuckets`]); 0 without native histograms.
+    ///
+    /// ```
+    /// use route_labels::{Histograms, HttpMetrics};
+    ///
+    /// let mut registry = prometheus_client::registry::Registry::default();
+    /// let metrics = HttpMetrics::builder().histograms(Histograms::Native).build(&mut registry)?;
+    /// // A microsecond to 68 minutes, 4 buckets per power of two.
+    /// assert_eq!(metrics.max_native_buckets(), 128);
+    /// # Ok::<(), route_labels::BuildError>(())
+    /// ```
+    #[must_use]
+    pub fn max_native_buckets(&self) -> u32 {
+        let shape = &self.shared.shape;
+        std::iter::once(&shape.durations)
+            .chain(&shape.sizes)
+            .filter_map(|bounds| bounds.native.as_ref())
+            .map(|layout| layout.buckets as u32)
+            .max()
+            .unwrap_or(0)
     }
 
     /// The old name of [`max_samples`](HttpMetrics::max_samples): it counts
