@@ -148,6 +148,8 @@ impl NativeBuckets {
 
     /// The most buckets one series carries, the zero bucket aside; at least
     /// 1, or [`BuildError::InvalidNativeBuckets`](crate::BuildError::InvalidNativeBuckets).
+    /// When even schema -4 (a bucket per 2^16) needs more, the buckets stop
+    /// at the last that fits, and a larger value counts in it.
     ///
     /// ```
     /// let buckets = route_labels::NativeBuckets::default().max_buckets(100);
