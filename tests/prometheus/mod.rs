@@ -1,10 +1,14 @@
-//! Plumbing for `tests/prometheus_e2e.rs` and `tests/replicas_e2e.rs`: the
-//! external tools, a temporary directory, child processes that die with their
-//! guard, two tiny HTTP clients, and a Prometheus server on a loopback port.
+//! Plumbing for `tests/prometheus_e2e.rs`, `tests/replicas_e2e.rs` and
+//! `tests/prometheus_native.rs`: the external tools, a temporary directory,
+//! child processes that die with their guard, two tiny HTTP clients, a
+//! Prometheus server on a loopback port (native histograms on when asked),
+//! and readers of what it answers: native histogram samples, and the metric
+//! names a dashboard's or a rule's PromQL reads.
 //!
 //! Every wait is a loop bounded by a deadline; nothing sleeps to synchronise.
 #![allow(dead_code, reason = "each test binary uses a subset")]
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
@@ -268,13 +272,25 @@ impl std::fmt::Display for ApiError {
     }
 }
 
+/// One scrape job of [`Prometheus::start_with`]: its name (the `job` label
+/// of its series), the apps it scrapes, each at `/metrics`, and the
+/// `sample_limit` of each of them.
+#[derive(Debug, Clone, Copy)]
+pub struct Job<'a> {
+    pub name: &'a str,
+    pub targets: &'a [SocketAddr],
+    pub sample_limit: u64,
+}
+
 /// A Prometheus server on a loopback port, with its data in a temporary
-/// directory, scraping the targets of one job. Stopped on drop.
+/// directory, scraping the targets of its jobs. Stopped on drop.
 #[derive(Debug)]
 pub struct Prometheus {
     addr: SocketAddr,
-    /// How many targets the job has.
+    /// How many targets the jobs have, all together.
     targets: usize,
+    /// The selector of every job's `up` series.
+    up: String,
     // Dropped in this order: the process first, then its directory.
     process: Process,
     _dir: TempDir,
@@ -293,7 +309,24 @@ impl Prometheus {
     /// [`SCRAPE_INTERVAL`], with `sample_limit` per target; evaluating
     /// `rule_files` as often. Waits until it is ready.
     pub fn start_job(targets: &[SocketAddr], sample_limit: u64, rule_files: &[&Path]) -> Self {
-        assert!(!targets.is_empty(), "a job needs at least one target");
+        let job = Job {
+            name: JOB,
+            targets,
+            sample_limit,
+        };
+        Self::start_with(&[job], rule_files, &[])
+    }
+
+    /// Starts Prometheus scraping the targets of every one of `jobs`, every
+    /// [`SCRAPE_INTERVAL`], with each job's `sample_limit` per target;
+    /// evaluating `rule_files` as often; with `--enable-feature` set to
+    /// `features` when there are any (`native-histograms`: Prometheus then
+    /// asks for the protobuf format first). Waits until it is ready.
+    pub fn start_with(jobs: &[Job<'_>], rule_files: &[&Path], features: &[&str]) -> Self {
+        assert!(!jobs.is_empty(), "Prometheus needs at least one job");
+        for job in jobs {
+            assert!(!job.targets.is_empty(), "a job needs at least one target");
+        }
         let binary = tool("prometheus");
         let dir = TempDir::new("prometheus");
         let config = dir.path().join("prometheus.yml");
@@ -307,14 +340,19 @@ impl Prometheus {
         for file in rule_files {
             writeln!(yaml, "  - '{}'", file.display()).expect("writing to a String cannot fail");
         }
-        let targets_yaml: Vec<String> = targets.iter().map(|t| format!("'{t}'")).collect();
-        write!(
-            yaml,
-            "scrape_configs:\n  - job_name: {JOB}\n    sample_limit: {sample_limit}\n    \
-             static_configs:\n      - targets: [{}]\n",
-            targets_yaml.join(", ")
-        )
-        .expect("writing to a String cannot fail");
+        yaml.push_str("scrape_configs:\n");
+        for job in jobs {
+            let targets: Vec<String> = job.targets.iter().map(|t| format!("'{t}'")).collect();
+            write!(
+                yaml,
+                "  - job_name: {}\n    sample_limit: {}\n    \
+                 static_configs:\n      - targets: [{}]\n",
+                job.name,
+                job.sample_limit,
+                targets.join(", ")
+            )
+            .expect("writing to a String cannot fail");
+        }
         std::fs::write(&config, yaml).expect("the config is written");
         // The port is picked free, then handed over: another process could take
         // it in between, so a Prometheus that cannot bind is retried.
@@ -330,6 +368,9 @@ impl Prometheus {
                 ))
                 .arg(format!("--web.listen-address={addr}"))
                 .arg("--log.level=warn");
+            if !features.is_empty() {
+                command.arg(format!("--enable-feature={}", features.join(",")));
+            }
             let log = dir.path().join(format!("prometheus-{attempt}.log"));
             let mut process = Process::spawn(command, log).expect("prometheus starts");
             let deadline = Instant::now() + READY_TIMEOUT;
@@ -346,7 +387,8 @@ impl Prometheus {
                 if matches!(http_get(addr, "/-/ready"), Ok((200, _))) {
                     return Self {
                         addr,
-                        targets: targets.len(),
+                        targets: jobs.iter().map(|job| job.targets.len()).sum(),
+                        up: up_selector(jobs),
                         process,
                         _dir: dir,
                     };
@@ -402,7 +444,7 @@ impl Prometheus {
         Ok(data["result"].as_array().cloned().unwrap_or_default())
     }
 
-    /// Waits until every target of the job has been scraped by a scrape
+    /// Waits until every target of every job has been scraped by a scrape
     /// that started after `after` (Unix seconds): everything sent before
     /// `after` is in it. Returns the timestamp of the latest of those
     /// scrapes, as Prometheus prints it: an instant query at that time reads
@@ -413,7 +455,7 @@ impl Prometheus {
             10 * SCRAPE_INTERVAL,
             || -> Result<String, String> {
                 let result = self
-                    .query(&format!("timestamp(up{{job=\"{JOB}\"}})"), None)
+                    .query(&format!("timestamp({})", self.up), None)
                     .map_err(|e| e.to_string())?;
                 if result.len() != self.targets {
                     return Err(format!(
@@ -452,4 +494,224 @@ pub fn unix_now() -> f64 {
         .duration_since(UNIX_EPOCH)
         .expect("the clock is after 1970")
         .as_secs_f64()
+}
+
+/// The selector of the `up` series of `jobs`.
+fn up_selector(jobs: &[Job<'_>]) -> String {
+    match jobs {
+        [job] => format!("up{{job=\"{}\"}}", job.name),
+        _ => {
+            let names: Vec<&str> = jobs.iter().map(|job| job.name).collect();
+            format!("up{{job=~\"{}\"}}", names.join("|"))
+        }
+    }
+}
+
+/// A native histogram as the query API prints one (`"histogram": [time,
+/// {count, sum, buckets}]` in place of `"value"`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NativeSample {
+    pub count: f64,
+    pub sum: f64,
+    /// The buckets that hold observations, in increasing order; Prometheus
+    /// leaves the empty ones out.
+    pub buckets: Vec<NativeBucket>,
+}
+
+/// One bucket of a [`NativeSample`]: `(lower, upper]` for a positive bucket
+/// (`boundaries` 0), `[lower, upper]` for the zero bucket (3).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NativeBucket {
+    pub boundaries: u64,
+    pub lower: f64,
+    pub upper: f64,
+    pub count: f64,
+}
+
+/// The native histogram of one sample of a query result, or why there is
+/// none (a float sample has `"value"` instead).
+pub fn native_histogram(sample: &Value) -> Result<NativeSample, String> {
+    let histogram = &sample["histogram"][1];
+    if histogram.is_null() {
+        return Err(format!("not a native histogram sample: {sample}"));
+    }
+    let number = |value: &Value| -> Result<f64, String> {
+        value
+            .as_str()
+            .and_then(|printed| printed.parse().ok())
+            .ok_or_else(|| format!("not a number: {value} in {sample}"))
+    };
+    let buckets = histogram["buckets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|bucket| {
+            Ok(NativeBucket {
+                boundaries: bucket[0]
+                    .as_u64()
+                    .ok_or_else(|| format!("no boundary rule in {bucket}"))?,
+                lower: number(&bucket[1])?,
+                upper: number(&bucket[2])?,
+                count: number(&bucket[3])?,
+            })
+        })
+        .collect::<Result<_, String>>()?;
+    Ok(NativeSample {
+        count: number(&histogram["count"])?,
+        sum: number(&histogram["sum"])?,
+        buckets,
+    })
+}
+
+/// Every PromQL expression of the dashboard (panel targets, nested panels,
+/// query variables), each with where it was found.
+pub fn dashboard_expressions(dashboard: &Value) -> Vec<(String, String)> {
+    fn panels(list: &Value, out: &mut Vec<(String, String)>) {
+        for panel in list.as_array().into_iter().flatten() {
+            let title = panel["title"].as_str().unwrap_or("untitled");
+            for target in panel["targets"].as_array().into_iter().flatten() {
+                if let Some(expr) = target["expr"].as_str() {
+                    let id = target["refId"].as_str().unwrap_or("?");
+                    out.push((format!("panel {title:?} target {id}"), expr.to_owned()));
+                }
+            }
+            panels(&panel["panels"], out);
+        }
+    }
+    let mut out = Vec::new();
+    panels(&dashboard["panels"], &mut out);
+    for variable in dashboard["templating"]["list"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        if variable["type"] != "query" {
+            continue;
+        }
+        let name = variable["name"].as_str().unwrap_or("?");
+        let query = variable["query"]["query"]
+            .as_str()
+            .or_else(|| variable["query"].as_str());
+        // Grafana's `label_values(<selector>, <label>)` is not PromQL; its
+        // selector is.
+        if let Some(query) = query {
+            let selector = query
+                .strip_prefix("label_values(")
+                .and_then(|rest| rest.rsplit_once(','))
+                .map_or(query, |(selector, _)| selector.trim());
+            out.push((format!("variable {name}"), selector.to_owned()));
+        }
+    }
+    out
+}
+
+/// The metric names an expression reads, from the canonical text Prometheus
+/// prints for it (`/api/v1/format_query`: Prometheus parses the expression,
+/// the test only reads Prometheus' rendering of the syntax tree).
+///
+/// Prometheus 2.42 has no API that returns the syntax tree itself. In its
+/// rendering a metric name is an identifier outside string literals, `{...}`
+/// matchers and `[...]` ranges, not followed by `(` (functions and
+/// aggregations), not a keyword, and not in the label list after `by`,
+/// `without`, `on`, `ignoring`, `group_left` or `group_right`. A name given
+/// as a `__name__` matcher is refused rather than read.
+pub fn metric_names(canonical: &str) -> Result<BTreeSet<String>, String> {
+    const CLAUSES: [&str; 6] = [
+        "by",
+        "without",
+        "on",
+        "ignoring",
+        "group_left",
+        "group_right",
+    ];
+    const KEYWORDS: [&str; 8] = [
+        "and", "or", "unless", "bool", "offset", "atan2", "inf", "nan",
+    ];
+    let chars: Vec<char> = canonical.chars().collect();
+    let skip_to = |from: usize, close: char| -> usize {
+        let mut i = from + 1;
+        let mut quote = None;
+        while i < chars.len() {
+            match (quote, chars[i]) {
+                (Some(_), '\\') => i += 1,
+                (Some(q), c) if c == q => quote = None,
+                (None, c) if c == close => return i + 1,
+                (None, c @ ('"' | '\'' | '`')) => quote = Some(c),
+                _ => {}
+            }
+            i += 1;
+        }
+        chars.len()
+    };
+    let mut names = BTreeSet::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if matches!(c, '"' | '\'' | '`') {
+            i = skip_to(i, c);
+        } else if c == '{' {
+            let end = skip_to(i, '}');
+            let matchers: String = chars[i..end].iter().collect();
+            if matchers.contains("__name__") {
+                return Err(format!("a `__name__` matcher in `{matchers}`"));
+            }
+            i = end;
+        } else if c == '[' {
+            i = skip_to(i, ']');
+        } else if c.is_ascii_digit() || c == '.' {
+            // Numbers and durations: 0.95, 1e3, 0x1f, 5m.
+            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '.') {
+                i += 1;
+            }
+        } else if c.is_ascii_alphabetic() || c == '_' || c == ':' {
+            let start = i;
+            while i < chars.len()
+                && (chars[i].is_ascii_alphanumeric() || chars[i] == '_' || chars[i] == ':')
+            {
+                i += 1;
+            }
+            let word: String = chars[start..i].iter().collect();
+            let rest: String = chars[i..].iter().collect();
+            let rest = rest.trim_start();
+            // `sum(`, `rate(`, and `sum by (`: functions and aggregations.
+            let before_paren = rest.starts_with('(')
+                || ["by", "without"].iter().any(|clause| {
+                    rest.strip_prefix(clause)
+                        .is_some_and(|after| after.trim_start().starts_with('('))
+                });
+            if CLAUSES.contains(&word.as_str()) {
+                if before_paren {
+                    let open = i + chars[i..].iter().position(|&c| c == '(').unwrap_or(0);
+                    i = skip_to(open, ')');
+                }
+            } else if !before_paren && !KEYWORDS.contains(&word.to_ascii_lowercase().as_str()) {
+                names.insert(word);
+            }
+        } else {
+            i += 1;
+        }
+    }
+    Ok(names)
+}
+
+/// What is wrong with the metric names `expr` reads: none, or one that
+/// `exported` does not hold.
+pub fn unexported_names(
+    prometheus: &Prometheus,
+    exported: &BTreeSet<String>,
+    place: &str,
+    expr: &str,
+) -> Vec<String> {
+    let names = prometheus
+        .api("format_query", &[("query", expr)])
+        .map_err(|e| e.to_string())
+        .and_then(|canonical| metric_names(canonical.as_str().unwrap_or_default()));
+    match names {
+        Ok(names) if names.is_empty() => vec![format!("{place}: reads no metric: `{expr}`")],
+        Ok(names) => names
+            .difference(exported)
+            .map(|name| format!("{place}: `{name}` is not a metric route-labels exports: `{expr}`"))
+            .collect(),
+        Err(e) => vec![format!("{place}: {e}: `{expr}`")],
+    }
 }
