@@ -15,3 +15,8 @@ pub mod naive;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+/// The examples of docs/native-histograms.md, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/native-histograms.md")]
+pub struct NativeHistogramsDoctests;

@@ -61,8 +61,10 @@ impl Histograms {
 /// The layout of native histograms: schema (resolution), zero threshold and
 /// the most buckets one series carries.
 ///
-/// The defaults: schema 2 (4 buckets per power of two, a relative error of
-/// at most 8.6% on a quantile), durations' zero threshold 2^-20 s (about a
+/// The defaults: schema 2 (4 buckets per power of two: each spans a factor
+/// of 2^(1/4) = 1.19, so a quantile Prometheus interpolates within its
+/// bucket is within 19% of the true value), durations' zero threshold
+/// 2^-20 s (about a
 /// microsecond), at most 160 buckets. 160 is OpenTelemetry's default
 /// maximum size; Prometheus' clients default to schema 3 (a bucket factor of
 /// 1.1), whose buckets they move as values arrive. Laid out once, from a
