@@ -45,42 +45,40 @@
     clippy::cast_sign_loss
 )]
 
-mod chunked;
+mod cells;
 mod closed;
-mod error;
-mod exposition;
-mod http;
-mod inventory;
+mod export;
 mod labels;
-mod route;
+mod middleware;
+mod routing;
 
 pub use crate::closed::family::ClosedFamily;
 pub use crate::closed::{ClosedLabelSet, ClosedLabelValue};
-pub use crate::error::BuildError;
 #[cfg(feature = "protobuf")]
-pub use crate::exposition::PROMETHEUS_PROTOBUF_CONTENT_TYPE;
-pub use crate::exposition::{
+pub use crate::export::exposition::PROMETHEUS_PROTOBUF_CONTENT_TYPE;
+pub use crate::export::exposition::{
     MetricsEndpoint, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_TEXT_CONTENT_TYPE,
 };
-pub use crate::http::body::MeteredBody;
-pub use crate::http::builders::{Resource, RouteBuilder};
-pub use crate::http::service::{HttpMetricsFuture, HttpMetricsService};
+pub use crate::middleware::body::MeteredBody;
+pub use crate::middleware::error::BuildError;
+pub use crate::middleware::service::{HttpMetricsFuture, HttpMetricsService};
+pub use crate::routing::builders::{Resource, RouteBuilder};
 
 /// The machinery behind [`HttpMetrics::app`] that a user rarely names.
 pub mod dev {
-    pub use crate::http::app::MeteredApp;
-    pub use crate::http::services::RegisteredService;
+    pub use crate::routing::app::MeteredApp;
+    pub use crate::routing::services::RegisteredService;
 }
-pub use crate::http::native::{Histograms, NativeBuckets};
-pub use crate::http::{
-    DEFAULT_BODY_SIZE_BUCKETS, DEFAULT_BUCKETS, DEFAULT_STATUS_CODES_PER_ROUTE, HttpMetrics,
-    HttpMetricsBuilder,
-};
-pub use crate::inventory::{Registered, RouteInfo, routes};
+pub use crate::cells::native::{Histograms, NativeBuckets};
 pub use crate::labels::{
     CLIENT_CLOSED_REQUEST, HttpMethod, OTHER_ERROR_TYPE, OTHER_STATUS, UNMATCHED, UNREGISTERED,
 };
-pub use crate::route::Route;
+pub use crate::middleware::{
+    DEFAULT_BODY_SIZE_BUCKETS, DEFAULT_BUCKETS, DEFAULT_STATUS_CODES_PER_ROUTE, HttpMetrics,
+    HttpMetricsBuilder,
+};
+pub use crate::routing::inventory::{Registered, RouteInfo, routes};
+pub use crate::routing::route::Route;
 
 /// Records an actix-web handler's route in the inventory. Place it above the
 /// handler's actix-web route attribute.
@@ -444,7 +442,7 @@ macro_rules! route {
 #[doc(hidden)]
 pub mod __private {
     /// Not public API.
-    pub use crate::http::services::RegisteredService;
+    pub use crate::routing::services::RegisteredService;
     /// Not public API.
     pub use actix_web;
     /// Not public API.
@@ -453,13 +451,13 @@ pub mod __private {
     pub use route_labels_macros::{__resource, __service};
 
     /// Not public API.
-    pub use crate::http::builders::{Resource, RouteBuilder, refusals};
-    /// Not public API: what `#[register]` registers a handler with.
-    pub use crate::http::registration::register_route;
-    /// Not public API.
-    pub use crate::http::stamp::Stamp;
+    pub use crate::routing::builders::{Resource, RouteBuilder, refusals};
     /// Not public API: the inventory.
-    pub use crate::inventory::{ROUTES, RouteInfo};
+    pub use crate::routing::inventory::{ROUTES, RouteInfo};
+    /// Not public API: what `#[register]` registers a handler with.
+    pub use crate::routing::registration::register_route;
+    /// Not public API.
+    pub use crate::routing::stamp::Stamp;
     /// Not public API.
     pub use actix_service;
 

@@ -10,7 +10,7 @@ use prometheus_client::encoding::{EncodeMetric, MetricEncoder};
 use prometheus_client::metrics::family::MetricConstructor;
 use prometheus_client::metrics::{MetricType, TypedMetric};
 
-use crate::chunked::Chunked;
+use crate::cells::chunked::Chunked;
 use crate::closed::ClosedLabelSet;
 
 /// A metric family whose label set is closed: it never holds more than

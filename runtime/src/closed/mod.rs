@@ -10,7 +10,7 @@
 use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue};
 
 use crate::labels::HttpMethod;
-use crate::route::Route;
+use crate::routing::route::Route;
 
 mod checks;
 pub(crate) mod family;

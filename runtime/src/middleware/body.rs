@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 use actix_web::body::{BodySize, MessageBody};
 use actix_web::web::Bytes;
 
-use crate::http::in_flight::InFlight;
+use crate::middleware::in_flight::InFlight;
 
 pin_project_lite::pin_project! {
     /// The body of a response [`HttpMetrics`](crate::HttpMetrics) timed: the request is counted

@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use crate::http::active::ActiveShard;
-use crate::http::shared::Shared;
+use crate::cells::active::ActiveShard;
+use crate::middleware::shared::Shared;
 
 /// The state every worker shares, and the worker's own shard of
 /// `http_server_active_requests`. Behind an `Rc`: a request holds its

@@ -167,7 +167,7 @@ pub(crate) const MAX_METHOD_LABELS: usize = HttpMethod::ALL.len() + MAX_EXTRA_ME
 
 /// Which of the request's attributes an app turned on, and its extra
 /// methods: what turns a request into the indexes of its cells. (Whether
-/// `error_type` is on is the cells' [`Shape`](crate::http::cells::Shape):
+/// `error_type` is on is the cells' [`Shape`](crate::cells::Shape):
 /// it decides what a status slot is claimed with.)
 #[derive(Debug, Clone)]
 pub(crate) struct Attributes {

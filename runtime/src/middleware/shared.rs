@@ -7,14 +7,14 @@ use std::sync::{Mutex, MutexGuard};
 use actix_web::HttpRequest;
 use actix_web::http::StatusCode;
 
-use crate::chunked::Chunked;
-use crate::http::active::ActiveRequests;
-use crate::http::app::Built;
-use crate::http::attributes::{Attributes, MAX_METHOD_LABELS};
-use crate::http::cells::{Observation, Row, Shape};
-use crate::http::claim::Claim;
-use crate::http::mounts::{self, Mount};
-use crate::inventory::{RouteInfo, is_builtin, registrations};
+use crate::cells::active::ActiveRequests;
+use crate::cells::chunked::Chunked;
+use crate::cells::{Observation, Row, Shape};
+use crate::middleware::attributes::{Attributes, MAX_METHOD_LABELS};
+use crate::routing::app::Built;
+use crate::routing::claim::Claim;
+use crate::routing::inventory::{RouteInfo, is_builtin, registrations};
+use crate::routing::mounts::{self, Mount};
 
 /// Metric names, with the prefix.
 #[derive(Debug)]
@@ -299,13 +299,13 @@ impl Shared {
             return Target::Unmatched;
         }
         #[cfg(feature = "introspection")]
-        if crate::http::unregistered::is_ours(req) {
+        if crate::routing::unregistered::is_ours(req) {
             return Target::Uncounted;
         }
         // A registered service's path: the service answered it, or a
         // middleware before it did.
         let key = std::ptr::from_ref(self) as usize;
-        if let Some(mount) = crate::http::services::owner_of(key, req.path()) {
+        if let Some(mount) = crate::routing::services::owner_of(key, req.path()) {
             return Target::Mount(mount);
         }
         // No resource's pattern matches the path (a scope's prefix is not a

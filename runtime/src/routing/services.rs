@@ -14,7 +14,7 @@
 //! mounted in, matches that map, as actix-web's router would match it
 //! without guards. That prefix comes from a node of the real app's resource
 //! map, as a handler's full template does (see
-//! [`registration`](crate::http::registration)), held by a resource that
+//! [`registration`]), held by a resource that
 //! never matches a request.
 
 use std::cell::RefCell;
@@ -31,10 +31,10 @@ use actix_web::dev::{
 };
 use actix_web::{App, HttpResponse};
 
-use crate::http::app;
-use crate::http::mounts;
-use crate::http::registration;
-use crate::inventory::RouteInfo;
+use crate::routing::app;
+use crate::routing::inventory::RouteInfo;
+use crate::routing::mounts;
+use crate::routing::registration;
 
 /// A service that is not a handler, counted under its own label: see
 /// [`service!`](crate::service).

@@ -1,59 +1,43 @@
-//! [`HttpMetrics`]: the app-level middleware that times every request, and
-//! its internals, one concept a file:
+//! [`HttpMetrics`], the app-level middleware that times every request, and
+//! its builder; one concept a file:
 //!
-//! - [`shared`]: the cells every worker writes and the collector reads;
-//!   [`cells`]: a row of histograms by status code; [`active`]: the
-//!   requests in flight, counted per worker; [`worker`]: what one worker's
-//!   middleware holds;
+//! - [`shared`]: what the middleware on every worker and the collector
+//!   share: the rows, the app's mounts, the bound;
 //! - [`attributes`]: the optional OpenTelemetry attributes (scheme,
 //!   protocol version, error type) and extra methods, their closed sets;
 //! - [`service`]: the `Transform`, the per-worker service and the future of a
 //!   request; [`in_flight`]: a request's life as a state type;
 //!   [`body`]: the response body that counts the request at its last byte;
 //!   [`body_sizes`]: the bodies' bytes, counted as they pass;
-//! - [`mounts`]: the mount table; [`stamp`]: the per-mount stamp;
-//!   [`claim`]: how a stamp tells the middleware which mount serves a
-//!   request; [`builders`]: the registered route builders (`resource!`,
-//!   `get!`, ...);
-//! - [`collector`]: the exposition at scrape time.
+//!   [`clock`]: the monotonic clock; [`worker`]: what one worker's
+//!   middleware holds;
+//! - [`error`]: why the builder refuses options.
 
-pub(crate) mod active;
-pub(crate) mod app;
 pub(crate) mod attributes;
 pub(crate) mod body;
 pub(crate) mod body_sizes;
-pub(crate) mod builders;
-pub(crate) mod cells;
-pub(crate) mod claim;
 pub(crate) mod clock;
-pub(crate) mod collector;
+pub(crate) mod error;
 pub(crate) mod in_flight;
-pub(crate) mod mounts;
-pub(crate) mod native;
-pub(crate) mod registration;
 pub(crate) mod service;
-pub(crate) mod services;
 pub(crate) mod shared;
-pub(crate) mod stamp;
-#[cfg(feature = "introspection")]
-pub(crate) mod unregistered;
 pub(crate) mod worker;
 
 use std::sync::Arc;
 
 use prometheus_client::registry::Registry;
 
-use crate::error::BuildError;
-use crate::http::active::ActiveRequests;
-use crate::http::attributes::{Attributes, is_method_token};
-use crate::http::cells::{Bounds, Row, Shape};
-use crate::http::collector::HttpCollector;
-use crate::http::native::{Histograms, NativeBuckets};
-use crate::http::shared::{Names, Shared};
-use crate::inventory::{RouteInfo, registrations, routes};
+use crate::cells::active::ActiveRequests;
+use crate::cells::native::{Histograms, NativeBuckets};
+use crate::cells::{Bounds, Row, Shape};
+use crate::export::collector::HttpCollector;
 use crate::labels::HttpMethod;
+use crate::middleware::attributes::{Attributes, is_method_token};
+use crate::middleware::error::BuildError;
+use crate::middleware::shared::{Names, Shared};
+use crate::routing::inventory::{RouteInfo, registrations, routes};
 
-pub(crate) use crate::http::attributes::MAX_EXTRA_METHODS;
+pub(crate) use crate::middleware::attributes::MAX_EXTRA_METHODS;
 
 /// The request duration buckets of the OpenTelemetry HTTP semantic
 /// conventions, in seconds.
@@ -578,7 +562,7 @@ impl HttpMetricsBuilder {
             active: ActiveRequests::new(methods * attributes.active_per_method()),
             unmatched: (0..methods).map(|_| Row::new(&shape)).collect(),
             unregistered: (0..methods).map(|_| Row::new(&shape)).collect(),
-            mounts: crate::chunked::Chunked::default(),
+            mounts: crate::cells::chunked::Chunked::default(),
             excluded: self.excluded.into(),
             excluded_handlers: self.excluded_handlers.into(),
             app: std::sync::Mutex::default(),
@@ -715,11 +699,11 @@ impl HttpMetrics {
     pub fn app<T, B>(
         &self,
         app: actix_web::App<T>,
-    ) -> crate::http::app::MeteredApp<
+    ) -> crate::routing::app::MeteredApp<
         impl actix_web::dev::ServiceFactory<
             actix_http::Request,
             Config = actix_web::dev::AppConfig,
-            Response = actix_web::dev::ServiceResponse<crate::http::body::MeteredBody<B>>,
+            Response = actix_web::dev::ServiceResponse<crate::middleware::body::MeteredBody<B>>,
             Error = actix_web::Error,
             InitError = (),
         > + use<T, B>,
@@ -736,10 +720,10 @@ impl HttpMetrics {
     {
         use actix_service::IntoServiceFactory as _;
         #[cfg(feature = "introspection")]
-        let app = app.service(crate::http::unregistered::resource(Arc::clone(
+        let app = app.service(crate::routing::unregistered::resource(Arc::clone(
             &self.shared,
         )));
-        crate::http::app::MeteredApp::new(
+        crate::routing::app::MeteredApp::new(
             app.wrap(self.clone()).into_factory(),
             Arc::clone(&self.shared),
         )

@@ -14,8 +14,8 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
-use crate::chunked::Chunked;
-use crate::inventory::{RouteInfo, index_of, routes};
+use crate::cells::chunked::Chunked;
+use crate::routing::inventory::{RouteInfo, index_of, routes};
 
 /// A registered route at the full template it was mounted under.
 #[derive(Debug, Clone, Copy)]

@@ -8,10 +8,10 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 use prometheus_client::encoding::{EncodeLabelValue, LabelValueEncoder};
 
-use crate::http::claim::{self, Claim};
-use crate::http::mounts;
-use crate::inventory::RouteInfo;
 use crate::labels::{UNMATCHED, UNREGISTERED};
+use crate::routing::claim::{self, Claim};
+use crate::routing::inventory::RouteInfo;
+use crate::routing::mounts;
 
 /// The route a request was served by, as a label value: the same value as
 /// the `http_route` label of [`HttpMetrics`](crate::HttpMetrics) for that

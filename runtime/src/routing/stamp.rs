@@ -4,9 +4,9 @@
 //!
 //! actix-web builds one stamp per mount per worker. On its first request
 //! the stamp resolves the mount's full template (scope prefixes included)
-//! with `match_pattern()` and interns it in the [mount table](crate::http::mounts).
+//! with `match_pattern()` and interns it in the [mount table](crate::routing::mounts).
 //! From then on a request through the stamp costs a thread-local load and
-//! store: [`claim`](crate::http::claim::claim) tells
+//! store: [`claim`](crate::routing::claim::claim) tells
 //! [`HttpMetrics`](crate::HttpMetrics), and the [`Route`](crate::Route)
 //! extractor, which mount serves it. The stamp adds no future of its own.
 
@@ -15,9 +15,9 @@ use std::future::{Ready, ready};
 
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 
-use crate::http::claim;
-use crate::http::mounts;
-use crate::inventory::RouteInfo;
+use crate::routing::claim;
+use crate::routing::inventory::RouteInfo;
+use crate::routing::mounts;
 
 /// The mount of one stamp, resolved on its first request.
 #[derive(Debug)]
@@ -79,7 +79,7 @@ impl Stamp {
     #[doc(hidden)]
     #[must_use]
     pub fn new(route: &'static RouteInfo) -> Self {
-        crate::http::app::built(crate::http::app::Built::Pending(route));
+        crate::routing::app::built(crate::routing::app::Built::Pending(route));
         Self { route }
     }
 }

@@ -10,8 +10,8 @@ use actix_web::mime::{self, Mime};
 use actix_web::{HttpRequest, HttpResponse, web};
 use prometheus_client::registry::Registry;
 
-use crate::http::builders::Resource;
-use crate::inventory::{METRICS_ENDPOINT, RouteInfo};
+use crate::routing::builders::Resource;
+use crate::routing::inventory::{METRICS_ENDPOINT, RouteInfo};
 
 /// The `Content-Type` of the `OpenMetrics` text format 1.0.0, the default.
 ///
@@ -57,7 +57,7 @@ pub const PROMETHEUS_PROTOBUF_CONTENT_TYPE: &str =
 /// - `text/plain` names Prometheus text with no `version` or with
 ///   `version=0.0.4`.
 /// - With feature `protobuf`, Prometheus' protobuf format
-///   ([`PROMETHEUS_PROTOBUF_CONTENT_TYPE`]) is offered too, named only by
+///   (`PROMETHEUS_PROTOBUF_CONTENT_TYPE`) is offered too, named only by
 ///   `application/vnd.google.protobuf` with
 ///   `proto=io.prometheus.client.MetricFamily` and `encoding=delimited`:
 ///   never by a wildcard, as a binary body is served only to a scraper that

@@ -4,9 +4,9 @@
 //!
 //! actix-web hands the request body to the handler as a stream; [`measure`]
 //! puts a counting stream in its place. The response body is counted by
-//! [`MeteredBody`](crate::http::body::MeteredBody) as it is sent. Both counts
+//! [`MeteredBody`](crate::middleware::body::MeteredBody) as it is sent. Both counts
 //! live out of line, behind one pointer in the request's
-//! [`InFlight`](crate::http::in_flight::InFlight): the state that moves with
+//! [`InFlight`](crate::middleware::in_flight::InFlight): the state that moves with
 //! every response stays as small as it is without body sizes. A request
 //! costs one allocation (the counts), and one more when it has a body (the
 //! boxed stream that counts it).

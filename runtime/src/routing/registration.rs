@@ -29,10 +29,10 @@ use actix_web::dev::{
 use actix_web::guard::{self, Guard};
 use actix_web::http::Method;
 
-use crate::http::app;
-use crate::http::claim;
-use crate::http::mounts;
-use crate::inventory::RouteInfo;
+use crate::routing::app;
+use crate::routing::claim;
+use crate::routing::inventory::RouteInfo;
+use crate::routing::mounts;
 
 /// Not public API: `#[register]` calls it for each route attribute, where
 /// actix-web's attribute would register `Resource::new(path)` with the same

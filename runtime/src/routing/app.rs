@@ -18,9 +18,9 @@ use std::sync::Arc;
 use actix_http::Request;
 use actix_web::dev::{AppConfig, ServiceFactory};
 
-use crate::http::services::{self, Owner};
-use crate::http::shared::Shared;
-use crate::inventory::RouteInfo;
+use crate::middleware::shared::Shared;
+use crate::routing::inventory::RouteInfo;
+use crate::routing::services::{self, Owner};
 
 /// What a registered place told the app being built about itself.
 #[derive(Debug, Clone, Copy)]
@@ -190,7 +190,7 @@ where
             use actix_web::dev::Service as _;
             let app = future.await?;
             // Answered by the app's own resource, which keeps the list.
-            let _ = app.call(crate::http::unregistered::request()).await;
+            let _ = app.call(crate::routing::unregistered::request()).await;
             Ok(app)
         })
     }

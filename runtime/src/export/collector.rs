@@ -14,12 +14,12 @@ use prometheus_client::encoding::{
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Unit;
 
-use crate::http::attributes::{ErrorType, ProtocolVersion, Scheme};
-use crate::http::cells::{Bounds, Kind, Row, SlotLabels, Snapshot, Status};
-use crate::http::mounts::{self, Mount};
-use crate::http::shared::Shared;
-use crate::inventory::RouteInfo;
+use crate::cells::{Bounds, Kind, Row, SlotLabels, Snapshot, Status};
 use crate::labels::{OTHER_ERROR_TYPE, OTHER_STATUS, UNMATCHED, UNREGISTERED};
+use crate::middleware::attributes::{ErrorType, ProtocolVersion, Scheme};
+use crate::middleware::shared::Shared;
+use crate::routing::inventory::RouteInfo;
+use crate::routing::mounts::{self, Mount};
 
 const DURATION_HELP: &str =
     "Duration of HTTP server requests, by method, route template and status code";

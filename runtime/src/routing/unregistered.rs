@@ -19,9 +19,9 @@ use actix_web::guard::{Guard, GuardContext};
 use actix_web::introspection::{IntrospectionNode, IntrospectionTree, ResourceType};
 use actix_web::{HttpResponse, web};
 
-use crate::http::mounts;
-use crate::http::services;
-use crate::http::shared::Shared;
+use crate::middleware::shared::Shared;
+use crate::routing::mounts;
+use crate::routing::services;
 
 /// The path of the one request the app is asked once it is built.
 pub(crate) const PATH: &str = "/.route-labels/unregistered";

@@ -15,12 +15,16 @@
 //! no ordering, and a scrape that reads a count a moment stale reads a value
 //! a scrape a moment earlier could have read.
 
+pub(crate) mod active;
+pub(crate) mod chunked;
+pub(crate) mod native;
+
 use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, Ordering};
 
-use crate::http::attributes::{ErrorType, Failure, Outcome};
-use crate::http::native::{
-    self, DURATION_TOP, Histograms, Layout, NativeBuckets, SIZE_TOP, SIZE_ZERO_THRESHOLD,
+use crate::cells::native::{
+    DURATION_TOP, Histograms, Layout, NativeBuckets, SIZE_TOP, SIZE_ZERO_THRESHOLD,
 };
+use crate::middleware::attributes::{ErrorType, Failure, Outcome};
 
 /// The bucket bounds of a histogram: request durations, or body sizes.
 #[derive(Debug)]

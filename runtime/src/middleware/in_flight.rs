@@ -4,14 +4,14 @@
 
 use std::rc::Rc;
 
-use crate::http::attributes::Failure;
-use crate::http::body_sizes::BodySizes;
-use crate::http::cells::Observation;
-use crate::http::claim::{Claim, Watch};
-use crate::http::clock;
-use crate::http::shared::Target;
-use crate::http::worker::Worker;
+use crate::cells::Observation;
 use crate::labels::CLIENT_CLOSED_REQUEST;
+use crate::middleware::attributes::Failure;
+use crate::middleware::body_sizes::BodySizes;
+use crate::middleware::clock;
+use crate::middleware::shared::Target;
+use crate::middleware::worker::Worker;
+use crate::routing::claim::{Claim, Watch};
 
 /// The status a request that failed without a response of its own is
 /// counted with: a panicking handler, a body that yields an error.
@@ -51,7 +51,7 @@ pub(crate) struct InFlight {
     /// The method label index.
     method: u8,
     /// The scheme and protocol version, see
-    /// [`Attributes::variant_of`](crate::http::attributes::Attributes::variant_of).
+    /// [`Attributes::variant_of`](crate::middleware::attributes::Attributes::variant_of).
     variant: u8,
     /// The `http_server_active_requests` gauge it counts in.
     active: u16,
@@ -62,7 +62,7 @@ pub(crate) struct InFlight {
 
 impl InFlight {
     /// Where the response is counted when no mount claimed the request:
-    /// see [`Shared::unclaimed`](crate::http::shared::Shared::unclaimed).
+    /// see [`Shared::unclaimed`](crate::middleware::shared::Shared::unclaimed).
     #[cold]
     pub(crate) fn unclaimed(
         &self,

@@ -35,7 +35,7 @@ const SEEN: i64 = 1 << 62;
 struct Line([AtomicI64; PER_LINE]);
 
 /// One worker's counts, by gauge index
-/// ([`Attributes::active_index`](crate::http::attributes::Attributes::active_index)).
+/// ([`Attributes::active_index`](crate::middleware::attributes::Attributes::active_index)).
 type Shard = [Line];
 
 /// A shard of `gauges` counts, every one 0.

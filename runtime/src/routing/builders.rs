@@ -19,10 +19,10 @@ use actix_web::dev::{
 use actix_web::guard::Guard;
 use actix_web::{Error, FromRequest, HttpResponse, Responder};
 
-use crate::http::app::Built;
-use crate::http::claim;
-use crate::http::stamp::{MountOf, Stamp};
-use crate::inventory::RouteInfo;
+use crate::routing::app::Built;
+use crate::routing::claim;
+use crate::routing::inventory::RouteInfo;
+use crate::routing::stamp::{MountOf, Stamp};
 
 /// A route with a registered call site, from [`get!`](crate::get),
 /// [`post!`](crate::post), ... or [`route!`](macro@crate::route): actix-web's
@@ -124,7 +124,7 @@ impl RouteBuilder {
         let factory = fn_factory(move || {
             let handler = handler.clone();
             // Created while the app is built: the app learns the place.
-            crate::http::app::built(Built::Pending(info));
+            crate::routing::app::built(Built::Pending(info));
             let mount = Rc::new(MountOf::new(info));
             ready(Ok::<_, ()>(fn_service(move |req: ServiceRequest| {
                 mount.claim(req.request());
@@ -254,7 +254,7 @@ fn marker(place: Built) -> actix_web::Route {
     actix_web::Route::new()
         .guard(Never)
         .service(fn_factory(move || {
-            crate::http::app::built(place);
+            crate::routing::app::built(place);
             ready(Ok::<_, ()>(fn_service(|req: ServiceRequest| {
                 ready(Ok::<_, Error>(req.into_response(HttpResponse::NotFound())))
             })))
@@ -448,7 +448,7 @@ where
                 .route(marker(Built::RoutesEnd(self.info, self.routes)))
         };
         #[cfg(feature = "introspection")]
-        let inner = inner.guard(crate::http::unregistered::RegisteredResource);
+        let inner = inner.guard(crate::routing::unregistered::RegisteredResource);
         // Installed last, so it is the outermost of the resource's middleware.
         inner.wrap(Stamp::new(self.info)).register(config);
     }

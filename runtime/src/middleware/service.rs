@@ -11,15 +11,15 @@ use actix_web::body::{BodySize, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::StatusCode;
 
-use crate::http::HttpMetrics;
-use crate::http::attributes::Failure;
-use crate::http::body::MeteredBody;
-use crate::http::body_sizes;
-use crate::http::claim::Claim;
-use crate::http::clock;
-use crate::http::in_flight::InFlight;
-use crate::http::shared::Target;
-use crate::http::worker::Worker;
+use crate::middleware::HttpMetrics;
+use crate::middleware::attributes::Failure;
+use crate::middleware::body::MeteredBody;
+use crate::middleware::body_sizes;
+use crate::middleware::clock;
+use crate::middleware::in_flight::InFlight;
+use crate::middleware::shared::Target;
+use crate::middleware::worker::Worker;
+use crate::routing::claim::Claim;
 
 impl<S, B> Transform<S, ServiceRequest> for HttpMetrics
 where
