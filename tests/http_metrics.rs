@@ -483,7 +483,7 @@ async fn the_route_info_metric_lists_every_mount_and_registration() {
         info.iter().map(|s| s.labels["handler"].as_str()).collect();
     // The app's registrations, and the metrics endpoint: the scrape reached it.
     let registered: std::collections::BTreeSet<&str> = route_labels::routes()
-        .chain([MetricsEndpoint::ROUTE])
+        .chain([MetricsEndpoint::REGISTRATION])
         .map(route_labels::RouteInfo::handler)
         .collect();
     assert_eq!(listed, registered);

@@ -34,10 +34,12 @@ use prometheus::{
 };
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::registry::Registry;
-use route_labels::{
-    DEFAULT_BODY_SIZE_BUCKETS, HttpMetrics, MetricsEndpoint, UNMATCHED, UNREGISTERED, route_of,
-};
+use route_labels::{DEFAULT_BODY_SIZE_BUCKETS, HttpMetrics, MetricsEndpoint, route_of};
 use serde_json::Value;
+
+/// The documented `http_route` values of requests no registered route served.
+const UNMATCHED: &str = "unmatched";
+const UNREGISTERED: &str = "unregistered";
 
 // ---------------------------------------------------------------------------
 // The app

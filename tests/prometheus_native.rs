@@ -43,9 +43,12 @@ use prometheus::{
 };
 use prometheus_client::registry::Registry;
 use route_labels::{
-    DEFAULT_BODY_SIZE_BUCKETS, Histograms, HttpMetrics, MetricsEndpoint, NativeBuckets, UNMATCHED,
+    DEFAULT_BODY_SIZE_BUCKETS, Histograms, HttpMetrics, MetricsEndpoint, NativeBuckets,
 };
 use serde_json::Value;
+
+/// The documented `http_route` values of requests no registered route served.
+const UNMATCHED: &str = "unmatched";
 
 // ---------------------------------------------------------------------------
 // The apps

@@ -46,10 +46,12 @@ use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
 use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::registry::Registry;
-use route_labels::{
-    DEFAULT_BODY_SIZE_BUCKETS, HttpMetrics, MetricsEndpoint, UNMATCHED, UNREGISTERED,
-};
+use route_labels::{DEFAULT_BODY_SIZE_BUCKETS, HttpMetrics, MetricsEndpoint};
 use serde_json::Value;
+
+/// The documented `http_route` values of requests no registered route served.
+const UNMATCHED: &str = "unmatched";
+const UNREGISTERED: &str = "unregistered";
 
 /// How many replicas serve the app.
 const REPLICAS: usize = 3;
@@ -107,7 +109,7 @@ fn metrics(registry: &mut Registry) -> HttpMetrics {
         .url_scheme(true)
         .error_type(true)
         .body_sizes(DEFAULT_BODY_SIZE_BUCKETS)
-        .exclude(MetricsEndpoint::ROUTE)
+        .exclude(MetricsEndpoint::REGISTRATION)
         .build(registry)
         .expect("valid HttpMetrics options")
 }

@@ -89,7 +89,7 @@ fn method_label(method: &str) -> &str {
     }
 }
 
-const UNMATCHED: &str = route_labels::UNMATCHED;
+const UNMATCHED: &str = "unmatched";
 
 /// The `http_route` of the metrics endpoint: its own path.
 const METRICS: &str = "/metrics";

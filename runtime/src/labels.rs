@@ -4,38 +4,26 @@ use std::fmt;
 
 use prometheus_client::encoding::{EncodeLabelValue, LabelValueEncoder};
 
-/// `http_route` of a request that no resource matched (actix-web's default
-/// service answered it, typically with 404).
-///
-/// ```
-/// assert_eq!(route_labels::UNMATCHED, "unmatched");
-/// ```
-pub const UNMATCHED: &str = "unmatched";
+/// `http_route` of a request that no resource matched: the value of
+/// [`Route::UNMATCHED`](crate::Route::UNMATCHED).
+pub(crate) const UNMATCHED: &str = "unmatched";
 
-/// `http_route` of a request that a resource matched whose handler carries no
-/// `#[route_labels::register]`, such as `web::resource("/x").to(handler)`.
-///
-/// ```
-/// assert_eq!(route_labels::UNREGISTERED, "unregistered");
-/// ```
-pub const UNREGISTERED: &str = "unregistered";
+/// `http_route` of a request that a resource not registered served: the
+/// value of [`Route::UNREGISTERED`](crate::Route::UNREGISTERED).
+pub(crate) const UNREGISTERED: &str = "unregistered";
 
+/// The value that stands for every value a closed set has no room for:
 /// `http_response_status_code` once a (route, method) pair has used up its
-/// [status code capacity](crate::HttpMetricsBuilder::status_codes_per_route).
-///
-/// ```
-/// assert_eq!(route_labels::OTHER_STATUS, "_OTHER");
-/// ```
-pub const OTHER_STATUS: &str = "_OTHER";
-
-/// `error_type` of the errors of a (route, method) pair that has used up its
 /// [status code capacity](crate::HttpMetricsBuilder::status_codes_per_route),
-/// when [`error_type`](crate::HttpMetricsBuilder::error_type) is on.
+/// `error_type` of its errors then (with
+/// [`error_type`](crate::HttpMetricsBuilder::error_type) on), and
+/// `http_request_method` of a method not declared ([`HttpMethod::Other`]).
 ///
 /// ```
-/// assert_eq!(route_labels::OTHER_ERROR_TYPE, "_OTHER");
+/// assert_eq!(route_labels::OTHER, "_OTHER");
+/// assert_eq!(route_labels::HttpMethod::Other.as_str(), route_labels::OTHER);
 /// ```
-pub const OTHER_ERROR_TYPE: &str = "_OTHER";
+pub const OTHER: &str = "_OTHER";
 
 /// `http_response_status_code` of a request whose client went away before the
 /// response was complete (the server dropped the request), following nginx.

@@ -8,7 +8,7 @@ use route_labels::Route;
 use super::{Events, Outcome};
 
 /// The resource, for `App::service`.
-pub fn resource() -> route_labels::Resource {
+pub fn resource() -> route_labels::dev::RegisteredResource {
     route_labels::resource!("/health").route(web::get().to(health))
 }
 

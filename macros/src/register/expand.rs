@@ -53,7 +53,7 @@ pub fn handler(mut handler: Handler, krate: &Path) -> TokenStream {
                 #[#krate::__private::linkme::distributed_slice(#krate::__private::ROUTES)]
                 #[linkme(crate = #krate::__private::linkme)]
                 #[doc(hidden)]
-                static #ident: #krate::__private::RouteInfo = #krate::__private::RouteInfo::__new(
+                static #ident: #krate::__private::RouteInfo = #krate::__private::route_info(
                     ::core::option::Option::Some(#template),
                     &[#(#methods),*],
                     ::core::concat!(::core::module_path!(), "::", #name_text),
@@ -85,6 +85,7 @@ pub fn handler(mut handler: Handler, krate: &Path) -> TokenStream {
     let registration = registration(&mut handler, &entries, &entry_of_route, krate);
     quote! {
         #(#statics)*
+        impl #krate::__private::Sealed for #name {}
         impl #krate::Registered for #name {
             const ROUTE: &'static #krate::__private::RouteInfo = #route;
         }

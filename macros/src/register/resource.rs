@@ -72,14 +72,14 @@ pub fn resource(input: TokenStream) -> TokenStream {
             quote! {{
                 #[#krate::__private::linkme::distributed_slice(#krate::__private::ROUTES)]
                 #[linkme(crate = #krate::__private::linkme)]
-                static ROUTE: #krate::RouteInfo = #krate::RouteInfo::__new(
+                static ROUTE: #krate::RouteInfo = #krate::__private::route_info(
                     ::core::option::Option::Some(#template),
                     &[],
                     ::core::concat!(::core::module_path!(), "::", #site),
                     ::core::file!(),
                     ::core::line!(),
                 );
-                #krate::__private::Resource::__new(#template, &ROUTE)
+                #krate::__private::resource(#template, &ROUTE)
             }}
         }
         Err(err) => err.into_compile_error(),

@@ -67,20 +67,20 @@ pub fn service(input: TokenStream) -> TokenStream {
     // A closure makes the service (a `Scope` is not `Clone`); any other
     // expression is the service, cloned.
     let constructor = if matches!(service, Expr::Closure(_)) {
-        quote!(__from_fn)
+        quote!(service_from_fn)
     } else {
-        quote!(__new)
+        quote!(service)
     };
     quote! {{
         #[#krate::__private::linkme::distributed_slice(#krate::__private::ROUTES)]
         #[linkme(crate = #krate::__private::linkme)]
-        static ROUTE: #krate::RouteInfo = #krate::RouteInfo::__new(
+        static ROUTE: #krate::RouteInfo = #krate::__private::route_info(
             ::core::option::Option::Some(#template),
             &[],
             ::core::concat!(::core::module_path!(), "::", #site),
             ::core::file!(),
             ::core::line!(),
         );
-        #krate::__private::RegisteredService::#constructor(&ROUTE, #service)
+        #krate::__private::#constructor(&ROUTE, #service)
     }}
 }

@@ -260,7 +260,7 @@ impl Histogram {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Status {
     Code(u16),
-    /// The row's capacity was used up: [`crate::OTHER_STATUS`].
+    /// The row's capacity was used up: [`crate::OTHER`].
     Other,
 }
 

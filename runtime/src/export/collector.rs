@@ -15,7 +15,7 @@ use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Unit;
 
 use crate::cells::{Bounds, Kind, Row, SlotLabels, Snapshot, Status};
-use crate::labels::{OTHER_ERROR_TYPE, OTHER_STATUS, UNMATCHED, UNREGISTERED};
+use crate::labels::{OTHER, UNMATCHED, UNREGISTERED};
 use crate::middleware::attributes::{ErrorType, ProtocolVersion, Scheme};
 use crate::middleware::shared::Shared;
 use crate::routing::inventory::RouteInfo;
@@ -435,7 +435,7 @@ impl EncodeLabelValue for ErrorType {
         match self {
             Self::Status(code) => code.encode(encoder),
             Self::Failure(failure) => encoder.write_str(failure.as_str()),
-            Self::Other => encoder.write_str(OTHER_ERROR_TYPE),
+            Self::Other => encoder.write_str(OTHER),
         }
     }
 }
@@ -504,7 +504,7 @@ impl EncodeLabelValue for Status {
     fn encode(&self, encoder: &mut LabelValueEncoder<'_>) -> Result<(), fmt::Error> {
         match self {
             Self::Code(code) => code.encode(encoder),
-            Self::Other => OTHER_STATUS.encode(encoder),
+            Self::Other => OTHER.encode(encoder),
         }
     }
 }

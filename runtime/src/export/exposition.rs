@@ -10,7 +10,7 @@ use actix_web::mime::{self, Mime};
 use actix_web::{HttpRequest, HttpResponse, web};
 use prometheus_client::registry::Registry;
 
-use crate::routing::builders::Resource;
+use crate::routing::builders::RegisteredResource;
 use crate::routing::inventory::{METRICS_ENDPOINT, RouteInfo};
 
 /// The `Content-Type` of the `OpenMetrics` text format 1.0.0, the default.
@@ -121,15 +121,15 @@ impl MetricsEndpoint {
     /// ```
     /// let mut registry = prometheus_client::registry::Registry::default();
     /// let metrics = route_labels::HttpMetrics::builder()
-    ///     .exclude(route_labels::MetricsEndpoint::ROUTE)
+    ///     .exclude(route_labels::MetricsEndpoint::REGISTRATION)
     ///     .build(&mut registry)?;
     /// // Every method: it serves GET and answers `405` to the others, each
     /// // counted under its route.
-    /// assert!(route_labels::MetricsEndpoint::ROUTE.methods().is_empty());
+    /// assert!(route_labels::MetricsEndpoint::REGISTRATION.methods().is_empty());
     /// # let _ = metrics;
     /// # Ok::<(), route_labels::BuildError>(())
     /// ```
-    pub const ROUTE: &'static RouteInfo = &METRICS_ENDPOINT;
+    pub const REGISTRATION: &'static RouteInfo = &METRICS_ENDPOINT;
 
     /// Serves `registry` at `path`.
     ///
@@ -153,7 +153,7 @@ impl HttpServiceFactory for MetricsEndpoint {
             let registry = Arc::clone(&registry);
             async move { respond(&registry, &req) }
         };
-        Resource::__new(&self.path, Self::ROUTE)
+        RegisteredResource::new(&self.path, Self::REGISTRATION)
             .route(web::get().to(handler))
             .register(config);
     }

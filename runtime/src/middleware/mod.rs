@@ -190,7 +190,7 @@ impl HttpMetricsBuilder {
 
     /// How many distinct status codes each (route, method) pair keeps apart
     /// (default: [`DEFAULT_STATUS_CODES_PER_ROUTE`]). Codes seen after that
-    /// are counted under [`OTHER_STATUS`](crate::OTHER_STATUS).
+    /// are counted under [`OTHER`](crate::OTHER).
     ///
     /// ```
     /// let builder = route_labels::HttpMetrics::builder().status_codes_per_route(3);
@@ -262,7 +262,7 @@ impl HttpMetricsBuilder {
     /// response of its own, `client_closed` (the client went away: status
     /// [`CLIENT_CLOSED_REQUEST`](crate::CLIENT_CLOSED_REQUEST)), `panic` (the
     /// handler panicked: `500`) or `response_body_error` (the body failed
-    /// half way: `500`); [`OTHER_ERROR_TYPE`](crate::OTHER_ERROR_TYPE) for
+    /// half way: `500`); [`OTHER`](crate::OTHER) for
     /// errors counted once the pair's status slots are used up. Requests that
     /// did not fail have no `error_type`. Off by default: for responses it
     /// repeats the status code, and failures without a status then take a
@@ -329,7 +329,7 @@ impl HttpMetricsBuilder {
     /// counted (not even as `unmatched`), and it has no series, in any
     /// scope it is mounted under. Named by [`route_of!`](crate::route_of),
     /// so a typo does not compile, or
-    /// [`MetricsEndpoint::ROUTE`](crate::MetricsEndpoint::ROUTE) for the
+    /// [`MetricsEndpoint::REGISTRATION`](crate::MetricsEndpoint::REGISTRATION) for the
     /// metrics endpoint. Its requests still count in
     /// `http_server_active_requests` while in flight (the gauge has no
     /// route).
@@ -352,7 +352,7 @@ impl HttpMetricsBuilder {
     /// let mut registry = prometheus_client::registry::Registry::default();
     /// let metrics = HttpMetrics::builder()
     ///     .exclude(route_of!(health))
-    ///     .exclude(MetricsEndpoint::ROUTE)
+    ///     .exclude(MetricsEndpoint::REGISTRATION)
     ///     .build(&mut registry)?;
     /// # let _ = metrics;
     /// # Ok::<(), route_labels::BuildError>(())
@@ -883,24 +883,5 @@ impl HttpMetrics {
             .map(|layout| layout.buckets as u32)
             .max()
             .unwrap_or(0)
-    }
-
-    /// The old name of [`max_samples`](HttpMetrics::max_samples): it counts
-    /// samples (lines of the exposition), where
-    /// [`ClosedFamily::max_series`](crate::ClosedFamily::max_series) counts
-    /// series (label sets).
-    ///
-    /// ```
-    /// # let mut registry = prometheus_client::registry::Registry::default();
-    /// # let metrics = route_labels::HttpMetrics::new(&mut registry)?;
-    /// #[allow(deprecated)]
-    /// let bound = metrics.max_series();
-    /// assert_eq!(bound, metrics.max_samples());
-    /// # Ok::<(), route_labels::BuildError>(())
-    /// ```
-    #[must_use]
-    #[deprecated(note = "renamed `max_samples`: it counts samples, not series")]
-    pub fn max_series(&self) -> u64 {
-        self.max_samples()
     }
 }

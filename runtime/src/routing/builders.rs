@@ -52,15 +52,14 @@ impl std::fmt::Debug for RouteBuilder {
 }
 
 impl RouteBuilder {
-    /// Not public API: the method macros call it.
+    /// Made by the method macros, through `__private`.
     ///
     /// The route of `web::get()` and its siblings, with one guard more, in
     /// front of the method guard: it notes that the route's path matched,
     /// so that a request its method guard then refuses is known to have
     /// reached no resource (`unmatched`), even at a scope's root, where
     /// actix-web does not tell it from a resource that answered.
-    #[doc(hidden)]
-    pub fn __new(info: &'static RouteInfo) -> Self {
+    pub(crate) fn new(info: &'static RouteInfo) -> Self {
         let mut route = actix_web::Route::new().guard(PathMatched);
         for method in info.methods() {
             let method = actix_web::http::Method::from_bytes(method.as_bytes())
@@ -201,7 +200,7 @@ pub fn refusals(path: &'static str) -> impl HttpServiceFactory {
 /// );
 /// ```
 #[must_use = "a resource does nothing until it is passed to `.service(..)`"]
-pub struct Resource<R = actix_web::Resource> {
+pub struct RegisteredResource<R = actix_web::Resource> {
     inner: R,
     info: &'static RouteInfo,
     /// The routes given with [`route`](Self::route).
@@ -211,18 +210,17 @@ pub struct Resource<R = actix_web::Resource> {
     answers: bool,
 }
 
-impl<R> std::fmt::Debug for Resource<R> {
+impl<R> std::fmt::Debug for RegisteredResource<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Resource")
+        f.debug_struct("RegisteredResource")
             .field("info", &self.info)
             .finish_non_exhaustive()
     }
 }
 
-impl Resource {
-    /// Not public API: `resource!` calls it.
-    #[doc(hidden)]
-    pub fn __new(path: &str, info: &'static RouteInfo) -> Self {
+impl RegisteredResource {
+    /// Made by `resource!`, through `__private`.
+    pub(crate) fn new(path: &str, info: &'static RouteInfo) -> Self {
         Self {
             // The resource's own guards come after this one: a request they
             // refuse is known to have reached a registered path.
@@ -262,12 +260,12 @@ fn marker(place: Built) -> actix_web::Route {
 }
 
 /// The builder methods of actix-web's `Resource`, each documented there.
-impl<T> Resource<actix_web::Resource<T>>
+impl<T> RegisteredResource<actix_web::Resource<T>>
 where
     T: ServiceFactory<ServiceRequest, Config = (), Error = Error, InitError = ()>,
 {
-    fn map<U>(self, f: impl FnOnce(actix_web::Resource<T>) -> U) -> Resource<U> {
-        Resource {
+    fn map<U>(self, f: impl FnOnce(actix_web::Resource<T>) -> U) -> RegisteredResource<U> {
+        RegisteredResource {
             inner: f(self.inner),
             info: self.info,
             routes: self.routes,
@@ -351,7 +349,7 @@ where
     pub fn wrap<M, B>(
         self,
         mw: M,
-    ) -> Resource<
+    ) -> RegisteredResource<
         actix_web::Resource<
             impl ServiceFactory<
                 ServiceRequest,
@@ -386,7 +384,7 @@ where
     pub fn wrap_fn<F, R, B>(
         self,
         mw: F,
-    ) -> Resource<
+    ) -> RegisteredResource<
         actix_web::Resource<
             impl ServiceFactory<
                 ServiceRequest,
@@ -426,7 +424,7 @@ where
     }
 }
 
-impl<T, B> HttpServiceFactory for Resource<actix_web::Resource<T>>
+impl<T, B> HttpServiceFactory for RegisteredResource<actix_web::Resource<T>>
 where
     T: ServiceFactory<
             ServiceRequest,

@@ -43,10 +43,9 @@ pub struct RouteInfo {
 }
 
 impl RouteInfo {
-    /// Not public API: generated code calls it.
-    #[doc(hidden)]
+    /// Made by generated code, through `__private::route_info`.
     #[must_use]
-    pub const fn __new(
+    pub(crate) const fn new(
         template: Option<&'static str>,
         methods: &'static [&'static str],
         handler: &'static str,
@@ -146,7 +145,7 @@ impl RouteInfo {
     }
 
     /// The position of this entry in [`routes()`];
-    /// [`MetricsEndpoint::ROUTE`](crate::MetricsEndpoint::ROUTE), which is not
+    /// [`MetricsEndpoint::REGISTRATION`](crate::MetricsEndpoint::REGISTRATION), which is not
     /// in it, comes after the last.
     ///
     /// ```
@@ -195,7 +194,7 @@ pub fn routes() -> impl ExactSizeIterator<Item = &'static RouteInfo> + Clone {
 
 /// The registration of [`MetricsEndpoint`](crate::MetricsEndpoint): made
 /// by the runtime, so not in [`routes()`], which lists the app's own.
-pub(crate) static METRICS_ENDPOINT: RouteInfo = RouteInfo::__new(
+pub(crate) static METRICS_ENDPOINT: RouteInfo = RouteInfo::new(
     None,
     // Every method: the endpoint answers `405` to those it does not serve,
     // counted under its route.
@@ -254,7 +253,7 @@ pub(crate) fn index_of(info: &'static RouteInfo) -> usize {
     label = "`route_of!` needs a handler annotated with `#[route_labels::register]`",
     note = "add `#[route_labels::register]` above the handler's actix-web route attribute, e.g. `#[get(\"/users/{{id}}\")]`"
 )]
-pub trait Registered {
+pub trait Registered: crate::__private::Sealed {
     /// The handler's entry in the inventory.
     const ROUTE: &'static RouteInfo;
 }

@@ -3,6 +3,7 @@
 //!
 //! - [`inventory`]: the registrations, a link-time list ([`RouteInfo`](crate::RouteInfo));
 //!   [`route`]: the [`Route`](crate::Route) extractor;
+//! - [`macros`]: the builder macros (`resource!`, `service!`, `get!`, ...);
 //! - how a registration joins an app: [`registration`] (a `#[register]`
 //!   handler's resource), [`builders`] (`resource!`, `get!`, ...),
 //!   [`services`] (`service!`); [`app`]: an app built through
@@ -17,6 +18,7 @@ pub(crate) mod app;
 pub(crate) mod builders;
 pub(crate) mod claim;
 pub(crate) mod inventory;
+mod macros;
 pub(crate) mod mounts;
 pub(crate) mod registration;
 pub(crate) mod route;

@@ -66,16 +66,17 @@ pub struct Route(u32);
 const FIXED: u32 = 2;
 
 impl Route {
-    /// No resource matched the request: `unmatched`, see
-    /// [`crate::UNMATCHED`].
+    /// No resource matched the request (actix-web's default service answered
+    /// it, typically with 404): `http_route="unmatched"`.
     ///
     /// ```
     /// assert_eq!(route_labels::Route::UNMATCHED.as_str(), "unmatched");
     /// ```
     pub const UNMATCHED: Route = Route(0);
 
-    /// A resource matched, but it is not registered with route-labels:
-    /// `unregistered`, see [`crate::UNREGISTERED`].
+    /// A resource that is not registered with route-labels served the
+    /// request, such as `web::resource("/x").to(handler)`:
+    /// `http_route="unregistered"`.
     ///
     /// ```
     /// assert_eq!(route_labels::Route::UNREGISTERED.to_string(), "unregistered");
@@ -89,7 +90,7 @@ impl Route {
     /// The label value: the full template, `unmatched` or `unregistered`.
     ///
     /// ```
-    /// assert_eq!(route_labels::Route::UNMATCHED.as_str(), route_labels::UNMATCHED);
+    /// assert_eq!(route_labels::Route::UNMATCHED.as_str(), "unmatched");
     /// ```
     #[must_use]
     pub fn as_str(self) -> &'static str {

@@ -72,32 +72,10 @@ impl<F> std::fmt::Debug for RegisteredService<F> {
     }
 }
 
-impl RegisteredService<()> {
-    /// Not public API: [`service!`](crate::service) calls it with a service
-    /// that is `Clone`.
-    #[doc(hidden)]
-    pub fn __new<S>(
-        route: &'static RouteInfo,
-        service: S,
-    ) -> RegisteredService<impl Fn() -> S + 'static>
-    where
-        S: HttpServiceFactory + Clone + 'static,
-    {
-        RegisteredService {
-            route,
-            make: move || service.clone(),
-        }
-    }
-
-    /// Not public API: [`service!`](crate::service) calls it with a closure
-    /// that makes the service (a `Scope` is not `Clone`).
-    #[doc(hidden)]
-    pub fn __from_fn<S, F>(route: &'static RouteInfo, make: F) -> RegisteredService<F>
-    where
-        F: Fn() -> S + 'static,
-        S: HttpServiceFactory + 'static,
-    {
-        RegisteredService { route, make }
+impl<F> RegisteredService<F> {
+    /// Made by [`service!`](crate::service), through `__private`.
+    pub(crate) fn new(route: &'static RouteInfo, make: F) -> Self {
+        Self { route, make }
     }
 }
 
