@@ -109,7 +109,7 @@ impl<L: ClosedLabelSet, M: Default> Default for ClosedFamily<L, M> {
 impl<L: ClosedLabelSet, M, C> ClosedFamily<L, M, C> {
     /// A family whose metrics are made by `constructor`, for instance
     /// histograms with custom buckets; a closure or any
-    /// [`MetricConstructor`].
+    /// [`MetricConstructor`](prometheus_client::metrics::family::MetricConstructor).
     ///
     /// ```
     /// use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue};

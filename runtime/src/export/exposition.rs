@@ -43,7 +43,7 @@ pub const PROMETHEUS_TEXT_CONTENT_TYPE: &str =
 pub const PROMETHEUS_PROTOBUF_CONTENT_TYPE: &str =
     "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited";
 
-/// A `GET` resource that encodes a [`Registry`] at a path of your choice.
+/// A `GET` resource that encodes a [`Registry`](prometheus_client::registry::Registry) at a path of your choice.
 ///
 /// The `Accept` header picks the format, q-values honoured: of `OpenMetrics`
 /// text 1.0.0 ([`OPENMETRICS_CONTENT_TYPE`]) and Prometheus text 0.0.4

@@ -808,7 +808,19 @@ impl HttpMetrics {
         }
     }
 
-    /// Options: buckets, metric prefix, status codes per route.
+    /// The options, each a method of [`HttpMetricsBuilder`]: duration
+    /// [`buckets`](HttpMetricsBuilder::buckets), metric name
+    /// [`prefix`](HttpMetricsBuilder::prefix),
+    /// [`status_codes_per_route`](HttpMetricsBuilder::status_codes_per_route),
+    /// the optional labels [`url_scheme`](HttpMetricsBuilder::url_scheme),
+    /// [`protocol_version`](HttpMetricsBuilder::protocol_version) and
+    /// [`error_type`](HttpMetricsBuilder::error_type), extra
+    /// [`methods`](HttpMetricsBuilder::methods), routes left out
+    /// ([`exclude`](HttpMetricsBuilder::exclude),
+    /// [`exclude_handler`](HttpMetricsBuilder::exclude_handler)),
+    /// [`body_sizes`](HttpMetricsBuilder::body_sizes), and native
+    /// histograms ([`histograms`](HttpMetricsBuilder::histograms),
+    /// [`native_buckets`](HttpMetricsBuilder::native_buckets)).
     ///
     /// ```
     /// let mut registry = prometheus_client::registry::Registry::default();

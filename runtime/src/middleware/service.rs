@@ -101,8 +101,8 @@ where
     /// `#[inline]`: inlined into the code that awaits the app's future
     /// (actix-web's dispatcher, a test harness), the response the inner
     /// future returns and the one this returns are built where they are
-    /// used, without the copies a call between them needs (about 50
-    /// instructions a request, callgrind).
+    /// used, without the copies a call between them needs (measured in
+    /// docs/benchmarks.md).
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
@@ -124,7 +124,7 @@ where
                 // Taken apart and put together again around the body,
                 // rather than through `map_body`, which the compiler does
                 // not inline: the response (over 128 bytes) is then not
-                // copied into and out of it (45 instructions a request).
+                // copied into and out of it.
                 let (req, res) = res.into_parts();
                 let (head, body) = res.into_parts();
                 if head.status() == StatusCode::SWITCHING_PROTOCOLS {
