@@ -153,7 +153,70 @@ pub(crate) struct Histogram {
     native: Box<[AtomicU64]>,
 }
 
-/// What a scrape reads of one histogram.
+/// One series as a scrape reads it: the histograms of one label set added
+/// up (one, unless several mounts share a template), in buffers reused from
+/// series to series, laid out as prometheus-client's encoder takes them.
+#[derive(Debug)]
+pub(crate) struct Reading {
+    /// `(upper bound, count)` per bucket (not cumulative), laid out by
+    /// [`Bounds::pairs`].
+    pub(crate) buckets: Vec<(f64, u64)>,
+    /// The native buckets' counts, zero bucket first; empty without them.
+    pub(crate) native: Vec<u64>,
+    /// In the recorded unit.
+    sum: u64,
+}
+
+impl Reading {
+    pub(crate) fn new(bounds: &Bounds) -> Self {
+        Self {
+            buckets: bounds.pairs(),
+            native: vec![
+                0;
+                bounds
+                    .native
+                    .as_ref()
+                    .map_or(0, |layout| layout.buckets + 1)
+            ],
+            sum: 0,
+        }
+    }
+
+    /// Starts a series.
+    pub(crate) fn clear(&mut self) {
+        self.buckets.iter_mut().for_each(|(_, count)| *count = 0);
+        self.native.iter_mut().for_each(|count| *count = 0);
+        self.sum = 0;
+    }
+
+    /// Adds a histogram of the same bounds.
+    pub(crate) fn add(&mut self, histogram: &Histogram) {
+        for ((_, count), bucket) in self.buckets.iter_mut().zip(&*histogram.buckets) {
+            *count += bucket.load(Ordering::Relaxed);
+        }
+        for (count, bucket) in self.native.iter_mut().zip(&*histogram.native) {
+            *count += bucket.load(Ordering::Relaxed);
+        }
+        self.sum = self
+            .sum
+            .saturating_add(histogram.sum.load(Ordering::Relaxed));
+    }
+
+    /// The sum in the exported unit. Precision: f64 holds integers exactly
+    /// up to 2^53 (104 days of summed request time in nanoseconds, 8 PiB of
+    /// bytes); beyond that the sum rounds, as any f64 sum does.
+    pub(crate) fn sum(&self, bounds: &Bounds) -> f64 {
+        self.sum as f64 / bounds.scale
+    }
+
+    /// The count: the buckets' total, so the two always agree.
+    pub(crate) fn count(&self) -> u64 {
+        self.buckets.iter().map(|(_, count)| count).sum()
+    }
+}
+
+/// What a test reads of one histogram.
+#[cfg(test)]
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Snapshot {
     /// In the exported unit.
@@ -163,40 +226,6 @@ pub(crate) struct Snapshot {
     pub(crate) buckets: Vec<u64>,
     /// The native buckets' counts, zero bucket first; empty without them.
     pub(crate) native: Vec<u64>,
-}
-
-impl Snapshot {
-    /// Adds a snapshot of a histogram with the same bounds.
-    pub(crate) fn add(&mut self, other: &Snapshot) {
-        debug_assert_eq!(self.buckets.len(), other.buckets.len());
-        self.sum += other.sum;
-        self.count += other.count;
-        for (mine, theirs) in self.buckets.iter_mut().zip(&other.buckets) {
-            *mine += theirs;
-        }
-        for (mine, theirs) in self.native.iter_mut().zip(&other.native) {
-            *mine += theirs;
-        }
-    }
-
-    /// Writes the counts into `pairs`, laid out by [`Bounds::pairs`] for
-    /// the same bounds.
-    pub(crate) fn write_counts<'a>(&self, pairs: &'a mut [(f64, u64)]) -> &'a [(f64, u64)] {
-        fill_counts(pairs, self.buckets.iter().copied());
-        pairs
-    }
-}
-
-/// Writes `counts`, one per bucket, into `pairs` (laid out by
-/// [`Bounds::pairs`] for the histogram's bounds); returns their total.
-fn fill_counts(pairs: &mut [(f64, u64)], counts: impl ExactSizeIterator<Item = u64>) -> u64 {
-    debug_assert_eq!(pairs.len(), counts.len());
-    let mut total = 0;
-    for ((_, count), bucket) in pairs.iter_mut().zip(counts) {
-        *count = bucket;
-        total += bucket;
-    }
-    total
 }
 
 impl Histogram {
@@ -220,24 +249,12 @@ impl Histogram {
     }
 
     /// The native buckets' counts, zero bucket first; none without them.
-    pub(crate) fn native(&self) -> impl Iterator<Item = u64> + '_ {
-        native::load(&self.native)
+    #[cfg(test)]
+    fn native(&self) -> impl Iterator<Item = u64> + '_ {
+        self.native.iter().map(|cell| cell.load(Ordering::Relaxed))
     }
 
-    /// What the encoder takes, without allocating: the counts written into
-    /// `pairs` (laid out by [`Bounds::pairs`] for `bounds`), and the sum
-    /// and the count.
-    pub(crate) fn read_into(&self, bounds: &Bounds, pairs: &mut [(f64, u64)]) -> (f64, u64) {
-        let total = fill_counts(
-            pairs,
-            self.buckets.iter().map(|b| b.load(Ordering::Relaxed)),
-        );
-        (
-            self.sum.load(Ordering::Relaxed) as f64 / bounds.scale,
-            total,
-        )
-    }
-
+    #[cfg(test)]
     fn snapshot(&self, bounds: &Bounds) -> Snapshot {
         let buckets: Vec<u64> = self
             .buckets
@@ -313,7 +330,8 @@ pub(crate) struct Observation {
     pub(crate) response_bytes: u64,
 }
 
-/// What a scrape reads of one slot.
+/// What a test reads of one slot.
+#[cfg(test)]
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct SlotSnapshot {
     pub(crate) duration: Snapshot,
@@ -470,6 +488,7 @@ impl Row {
     }
 
     /// Every slot that has seen a request, with its labels.
+    #[cfg(test)]
     pub(crate) fn snapshots<'a>(
         &'a self,
         shape: &'a Shape,
@@ -479,6 +498,7 @@ impl Row {
             .filter(|(_, snapshot)| snapshot.duration.count > 0)
     }
 
+    #[cfg(test)]
     fn snapshot(&self, shape: &Shape, series: usize) -> SlotSnapshot {
         SlotSnapshot {
             duration: self.durations[series].snapshot(&shape.durations),

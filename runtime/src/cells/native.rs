@@ -15,7 +15,7 @@
 //! into a preallocated array: no lock, no allocation, no search but a few
 //! compares of the mantissa.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 
 /// Which histograms the request duration and body size families carry.
 ///
@@ -341,11 +341,6 @@ fn index_of(schema: i8, value: f64) -> i32 {
         index -= 1;
     }
     index
-}
-
-/// Reads `cells` (relaxed, as every cell is read).
-pub(crate) fn load(cells: &[AtomicU64]) -> impl Iterator<Item = u64> + '_ {
-    cells.iter().map(|cell| cell.load(Ordering::Relaxed))
 }
 
 #[cfg(test)]

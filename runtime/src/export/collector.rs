@@ -1,8 +1,6 @@
 //! Encodes the HTTP metrics at scrape time, through prometheus-client's
 //! [`Collector`].
 
-use std::collections::BTreeMap;
-use std::collections::btree_map::Entry;
 use std::fmt::{self, Write as _};
 use std::sync::{Arc, Mutex};
 
@@ -14,7 +12,7 @@ use prometheus_client::encoding::{
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Unit;
 
-use crate::cells::{Bounds, Kind, Row, SlotLabels, Snapshot, Status};
+use crate::cells::{Bounds, Histogram, Kind, Reading, Row, SlotLabels, Status};
 use crate::labels::{OTHER, UNMATCHED, UNREGISTERED};
 use crate::middleware::attributes::{ErrorType, ProtocolVersion, Scheme};
 use crate::middleware::shared::Shared;
@@ -121,8 +119,11 @@ impl HttpCollector {
         }
     }
 
-    /// One family of request histograms: each series with a request, read
-    /// straight from its cells; the rows of one label set merged first.
+    /// One family of request histograms: each series with a request. The
+    /// rows of one label set (several mounts can share a template) are read
+    /// together, each slot's histograms added up: one read path, whether a
+    /// label set has one row or several, and no allocation past the first
+    /// series but the encoder's own.
     fn encode_family(
         &self,
         family: &mut MetricEncoder<'_>,
@@ -131,91 +132,69 @@ impl HttpCollector {
         bounds: &Bounds,
     ) -> Result<(), fmt::Error> {
         let shape = &self.shared.shape;
-        // One buffer for every series' buckets.
         let mut series = SeriesBuffers {
-            buckets: bounds.pairs(),
+            reading: Reading::new(bounds),
             spans: Vec::new(),
             deltas: Vec::new(),
         };
+        // The slots of one label set, with their histogram.
+        let mut slots: Vec<(SlotLabels, &Histogram)> = Vec::new();
         for group in sources.chunk_by(|a, b| a.key == b.key) {
             let (route, method) = (group[0].route, group[0].method);
-            if let [source] = group {
-                for (slot, index) in source.row.series(shape) {
-                    let Some(histogram) = source.row.histogram(kind, index) else {
-                        continue;
-                    };
-                    let (sum, count) = histogram.read_into(bounds, &mut series.buckets);
-                    if count > 0 {
-                        series.encode(
-                            family.encode_family(&self.labels(route, method, slot))?,
-                            bounds,
-                            (sum, count),
-                            histogram.native(),
-                        )?;
-                    }
-                }
-                continue;
-            }
-            let mut merged: BTreeMap<SlotLabels, Snapshot> = BTreeMap::new();
+            slots.clear();
             for source in group {
-                for (slot, snapshot) in source.row.snapshots(shape) {
-                    let snapshot = match (kind, snapshot.sizes) {
-                        (Kind::Duration, _) => snapshot.duration,
-                        (Kind::RequestSize, Some([request, _])) => request,
-                        (Kind::ResponseSize, Some([_, response])) => response,
-                        (_, None) => continue,
-                    };
-                    match merged.entry(slot) {
-                        Entry::Vacant(entry) => {
-                            entry.insert(snapshot);
-                        }
-                        Entry::Occupied(mut entry) => entry.get_mut().add(&snapshot),
-                    }
-                }
+                slots.extend(
+                    source.row.series(shape).filter_map(|(slot, index)| {
+                        Some((slot, source.row.histogram(kind, index)?))
+                    }),
+                );
             }
-            for (slot, snapshot) in merged {
-                snapshot.write_counts(&mut series.buckets);
-                series.encode(
-                    family.encode_family(&self.labels(route, method, slot))?,
-                    bounds,
-                    (snapshot.sum, snapshot.count),
-                    snapshot.native.iter().copied(),
-                )?;
+            slots.sort_by_key(|&(slot, _)| slot);
+            for run in slots.chunk_by(|a, b| a.0 == b.0) {
+                series.reading.clear();
+                for (_, histogram) in run {
+                    series.reading.add(histogram);
+                }
+                if series.reading.count() > 0 {
+                    series.encode(
+                        family.encode_family(&self.labels(route, method, run[0].0))?,
+                        bounds,
+                    )?;
+                }
             }
         }
         Ok(())
     }
 }
 
-/// What encoding one histogram series needs beside its counts, kept across
-/// the series of a family: the classic buckets, laid out by
-/// [`Bounds::pairs`], and the native spans and deltas.
+/// One series being encoded: its reading, and the native spans and deltas,
+/// kept across the series of a family.
 struct SeriesBuffers {
-    buckets: Vec<(f64, u64)>,
+    reading: Reading,
     spans: Vec<(i32, u32)>,
     deltas: Vec<i64>,
 }
 
 impl SeriesBuffers {
-    /// Encodes a series whose classic counts are in `self.buckets`, with its
-    /// native buckets (zero bucket first) when `bounds` has them. The text
-    /// formats write the classic buckets (the `+Inf` one alone without
-    /// classic histograms); Prometheus' protobuf format writes both.
-    fn encode(
-        &mut self,
-        mut metric: MetricEncoder<'_>,
-        bounds: &Bounds,
-        (sum, count): (f64, u64),
-        native: impl Iterator<Item = u64>,
-    ) -> fmt::Result {
+    /// Encodes the series read, with its native buckets when `bounds` has
+    /// them. The text formats write the classic buckets (the `+Inf` one
+    /// alone without classic histograms); Prometheus' protobuf format
+    /// writes both.
+    fn encode(&mut self, mut metric: MetricEncoder<'_>, bounds: &Bounds) -> fmt::Result {
+        let (sum, count) = (self.reading.sum(bounds), self.reading.count());
+        let buckets = &self.reading.buckets;
         let Some(layout) = &bounds.native else {
-            return metric.encode_histogram::<NoLabelSet>(sum, count, &self.buckets, None);
+            return metric.encode_histogram::<NoLabelSet>(sum, count, buckets, None);
         };
-        let zero_count = layout.spans(native, &mut self.spans, &mut self.deltas);
+        let zero_count = layout.spans(
+            self.reading.native.iter().copied(),
+            &mut self.spans,
+            &mut self.deltas,
+        );
         metric.encode_histogram_with_native::<NoLabelSet>(
             sum,
             count,
-            &self.buckets,
+            buckets,
             None,
             NativeHistogram {
                 schema: i32::from(layout.schema),

@@ -22,7 +22,7 @@ pin_project_lite::pin_project! {
     ///
     /// ```
     /// use actix_web::{body::MessageBody, dev::ServiceResponse, test, App, HttpResponse};
-    /// use route_labels::{HttpMetrics, MeteredBody};
+    /// use route_labels::{HttpMetrics, dev::MeteredBody};
     ///
     /// # actix_web::rt::System::new().block_on(async {
     /// let metrics = HttpMetrics::new(&mut prometheus_client::registry::Registry::default()).unwrap();
