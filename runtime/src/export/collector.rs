@@ -76,8 +76,8 @@ impl HttpCollector {
             if let Some(cells) = shared.mounts.get(id) {
                 for (method, row) in cells.rows() {
                     sources.push(Source {
-                        key: (mount.label, method),
-                        route: mounts::template_of(mount.label),
+                        key: (mount.template, method),
+                        route: mounts::template_of(mount.template),
                         method,
                         row,
                     });
@@ -337,7 +337,7 @@ fn route_info_series(shared: &Shared, mounts: &[Mount]) -> Vec<RouteInfoLabels> 
         .iter()
         .enumerate()
         .filter(|&(id, m)| in_app(id) && !shared.is_excluded(m.route))
-        .map(|(_, m)| (mounts::template_of(m.label), m.route.handler(), m.route))
+        .map(|(_, m)| (mounts::template_of(m.template), m.route.handler(), m.route))
         .collect();
     mounted.sort_unstable_by_key(|&(template, handler, _)| (template, handler));
     mounted.dedup_by_key(|&mut (template, handler, _)| (template, handler));

@@ -99,7 +99,7 @@ impl AppMounts {
                 Built::Mount(id) => {
                     if !self.mounts.contains(&id) {
                         self.mounts.push(id);
-                        let template = mounts::template_of(mounts::label_of(id));
+                        let template = mounts::template_of(mounts::template_id_of(id));
                         self.by_template.entry(template).or_default().push(id);
                     }
                 }
@@ -326,7 +326,7 @@ impl Shared {
                 mounts::all_mounts()
                     .iter()
                     .enumerate()
-                    .filter(|(_, m)| mounts::template_of(m.label) == template)
+                    .filter(|(_, m)| mounts::template_of(m.template) == template)
                     .map(|(id, _)| u32::try_from(id).expect("mount ids fit in u32"))
                     .collect()
             }

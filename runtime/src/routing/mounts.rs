@@ -5,7 +5,7 @@
 //! stamp per mount per worker; on its first request the stamp resolves the
 //! full template with `match_pattern()` and interns it here, which gives the
 //! mount a small integer id shared by every worker. Mounts that resolve to
-//! one template (two handlers of `/orders`, one per method) share a *label*:
+//! one template (two handlers of `/orders`, one per method) share a *template_id*:
 //! the id of the template, which is what a [`Route`](crate::Route) holds.
 //!
 //! Both tables only grow, and only on a stamp's first request: a lock there,
@@ -22,7 +22,7 @@ use crate::routing::inventory::{RouteInfo, index_of, routes};
 pub(crate) struct Mount {
     pub(crate) route: &'static RouteInfo,
     /// The id of the full template, see [`template_of`].
-    pub(crate) label: u32,
+    pub(crate) template: u32,
 }
 
 #[derive(Default)]
@@ -75,35 +75,35 @@ fn table() -> MutexGuard<'static, Table> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Templates by label id, read without a lock.
+/// Templates by template_id id, read without a lock.
 fn templates() -> &'static Chunked<&'static str> {
     static TEMPLATES: OnceLock<Chunked<&'static str>> = OnceLock::new();
     TEMPLATES.get_or_init(Chunked::default)
 }
 
-/// Labels by mount id, read without a lock.
-fn mount_labels() -> &'static Chunked<u32> {
-    static MOUNT_LABELS: OnceLock<Chunked<u32>> = OnceLock::new();
-    MOUNT_LABELS.get_or_init(Chunked::default)
+/// Template ids by mount id, read without a lock.
+fn mount_templates() -> &'static Chunked<u32> {
+    static MOUNT_TEMPLATES: OnceLock<Chunked<u32>> = OnceLock::new();
+    MOUNT_TEMPLATES.get_or_init(Chunked::default)
 }
 
-/// The label of mount `id`, which [`intern`] returned; without a lock.
-pub(crate) fn label_of(mount: u32) -> u32 {
-    mount_labels()
+/// The template_id of mount `id`, which [`intern`] returned; without a lock.
+pub(crate) fn template_id_of(mount: u32) -> u32 {
+    mount_templates()
         .get(mount)
         .copied()
         .expect("a mount id comes from `intern`")
 }
 
-/// The label of `template`, if a mount has resolved to it.
-pub(crate) fn label_of_template(template: &str) -> Option<u32> {
-    (0..labels())
-        .map(|label| label as u32)
-        .find(|&label| template_of(label) == template)
+/// The template_id of `template`, if a mount has resolved to it.
+pub(crate) fn template_id(template: &str) -> Option<u32> {
+    (0..templates_interned())
+        .map(|template_id| template_id as u32)
+        .find(|&template_id| template_of(template_id) == template)
 }
 
-/// The number of labels handed out so far.
-static LABELS: AtomicUsize = AtomicUsize::new(0);
+/// The number of template_ids handed out so far.
+static TEMPLATES_INTERNED: AtomicUsize = AtomicUsize::new(0);
 
 /// The most mounts the program can have: see [`mount_bound`].
 static MOUNT_BOUND: AtomicUsize = AtomicUsize::new(0);
@@ -116,23 +116,26 @@ pub(crate) fn intern(route: &'static RouteInfo, template: &str) -> u32 {
     if let Some(id) = table
         .mounts
         .iter()
-        .position(|m| std::ptr::eq(m.route, route) && template_of(m.label) == template)
+        .position(|m| std::ptr::eq(m.route, route) && template_of(m.template) == template)
     {
         return id as u32;
     }
     // Labels are handed out only here, under the table's lock.
-    let label = label_of_template(template).unwrap_or_else(|| {
+    let template_id = template_id(template).unwrap_or_else(|| {
         // Leaked once per distinct template: the set is fixed by the
         // program's routing code, not by requests.
         let leaked: &'static str = Box::leak(template.into());
-        let label = u32::try_from(labels()).expect("fewer than 2^32 templates");
-        templates().get_or_init(label, || leaked);
-        LABELS.store(labels() + 1, Ordering::Release);
-        label
+        let template_id = u32::try_from(templates_interned()).expect("fewer than 2^32 templates");
+        templates().get_or_init(template_id, || leaked);
+        TEMPLATES_INTERNED.store(templates_interned() + 1, Ordering::Release);
+        template_id
     });
-    table.mounts.push(Mount { route, label });
+    table.mounts.push(Mount {
+        route,
+        template: template_id,
+    });
     let mount = u32::try_from(table.mounts.len() - 1).expect("fewer than 2^32 mounts");
-    mount_labels().get_or_init(mount, || label);
+    mount_templates().get_or_init(mount, || template_id);
     let position = index_of(route);
     let resolved = table
         .mounts
@@ -154,30 +157,30 @@ pub(crate) fn all_mounts() -> Vec<Mount> {
     table().mounts.clone()
 }
 
-/// The full template of label `label`.
-pub(crate) fn template_of(label: u32) -> &'static str {
+/// The full template of template_id `template_id`.
+pub(crate) fn template_of(template_id: u32) -> &'static str {
     templates()
-        .get(label)
+        .get(template_id)
         .copied()
-        .expect("a label comes from `intern`")
+        .expect("a template_id comes from `intern`")
 }
 
 /// The number of distinct full templates resolved so far.
-pub(crate) fn labels() -> usize {
-    LABELS.load(Ordering::Acquire)
+pub(crate) fn templates_interned() -> usize {
+    TEMPLATES_INTERNED.load(Ordering::Acquire)
 }
 
-/// The labels of the resolved mounts of `route`, without repeats.
-pub(crate) fn labels_of(route: &'static RouteInfo) -> Vec<u32> {
-    let mut labels: Vec<u32> = table()
+/// The template_ids of the resolved mounts of `route`, without repeats.
+pub(crate) fn template_ids_of(route: &'static RouteInfo) -> Vec<u32> {
+    let mut template_ids: Vec<u32> = table()
         .mounts
         .iter()
         .filter(|m| std::ptr::eq(m.route, route))
-        .map(|m| m.label)
+        .map(|m| m.template)
         .collect();
-    labels.sort_unstable();
-    labels.dedup();
-    labels
+    template_ids.sort_unstable();
+    template_ids.dedup();
+    template_ids
 }
 
 thread_local! {

@@ -61,7 +61,7 @@ use crate::routing::mounts;
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Route(u32);
 
-/// `Route(0)` and `Route(1)` are the two fixed values; label `n` is
+/// `Route(0)` and `Route(1)` are the two fixed values; template id `n` is
 /// `Route(n + 2)`.
 const FIXED: u32 = 2;
 
@@ -83,8 +83,8 @@ impl Route {
     /// ```
     pub const UNREGISTERED: Route = Route(1);
 
-    pub(crate) fn of_label(label: u32) -> Self {
-        Self(label + FIXED)
+    pub(crate) fn of_template(template_id: u32) -> Self {
+        Self(template_id + FIXED)
     }
 
     /// The label value: the full template, `unmatched` or `unregistered`.
@@ -123,7 +123,7 @@ impl Route {
     /// The number of values: the two fixed ones and one per mount of the app.
     /// Exact once the app is built; it only grows.
     pub(crate) fn cardinality() -> usize {
-        FIXED as usize + mounts::mount_bound().max(mounts::labels())
+        FIXED as usize + mounts::mount_bound().max(mounts::templates_interned())
     }
 
     pub(crate) fn index(self) -> usize {
@@ -132,7 +132,8 @@ impl Route {
 
     pub(crate) fn from_index(index: usize) -> Option<Self> {
         let index = u32::try_from(index).ok()?;
-        (index < FIXED || ((index - FIXED) as usize) < mounts::labels()).then_some(Self(index))
+        (index < FIXED || ((index - FIXED) as usize) < mounts::templates_interned())
+            .then_some(Self(index))
     }
 }
 
@@ -149,13 +150,13 @@ impl FromRequest for Route {
     #[inline]
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let route = match claim::claimed() {
-            Claim::Mount(mount) => Self::of_label(mounts::label_of(mount)),
+            Claim::Mount(mount) => Self::of_template(mounts::template_id_of(mount)),
             Claim::Refused => Self::UNMATCHED,
             Claim::None => Self::unclaimed(req),
             // No `HttpMetrics` around: ask actix-web (an allocation).
             Claim::Unwatched => match req.match_pattern() {
-                Some(pattern) => mounts::label_of_template(&pattern)
-                    .map_or_else(|| Self::unclaimed(req), Self::of_label),
+                Some(pattern) => mounts::template_id(&pattern)
+                    .map_or_else(|| Self::unclaimed(req), Self::of_template),
                 None => Self::UNMATCHED,
             },
         };
@@ -210,6 +211,8 @@ impl RouteInfo {
     /// # });
     /// ```
     pub fn mounts(&'static self) -> impl Iterator<Item = Route> {
-        mounts::labels_of(self).into_iter().map(Route::of_label)
+        mounts::template_ids_of(self)
+            .into_iter()
+            .map(Route::of_template)
     }
 }

@@ -69,7 +69,7 @@ fn unregistered(shared: &Shared, root: &IntrospectionNode) -> Vec<String> {
     let registered: Vec<String> = app
         .mounts
         .iter()
-        .map(|&id| normalize(mounts::template_of(mounts::label_of(id))))
+        .map(|&id| normalize(mounts::template_of(mounts::template_id_of(id))))
         .collect();
     drop(app);
     let key = std::ptr::from_ref(shared) as usize;
