@@ -5,7 +5,7 @@
 //! stamp per mount per worker; on its first request the stamp resolves the
 //! full template with `match_pattern()` and interns it here, which gives the
 //! mount a small integer id shared by every worker. Mounts that resolve to
-//! one template (two handlers of `/orders`, one per method) share a *template_id*:
+//! one template (two handlers of `/orders`, one per method) share a *template id*:
 //! the id of the template, which is what a [`Route`](crate::Route) holds.
 //!
 //! Both tables only grow, and only on a stamp's first request: a lock there,
@@ -75,7 +75,7 @@ fn table() -> MutexGuard<'static, Table> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Templates by template_id id, read without a lock.
+/// Templates by template id, read without a lock.
 fn templates() -> &'static Chunked<&'static str> {
     static TEMPLATES: OnceLock<Chunked<&'static str>> = OnceLock::new();
     TEMPLATES.get_or_init(Chunked::default)
@@ -87,7 +87,7 @@ fn mount_templates() -> &'static Chunked<u32> {
     MOUNT_TEMPLATES.get_or_init(Chunked::default)
 }
 
-/// The template_id of mount `id`, which [`intern`] returned; without a lock.
+/// The template id of mount `id`, which [`intern`] returned; without a lock.
 pub(crate) fn template_id_of(mount: u32) -> u32 {
     mount_templates()
         .get(mount)
@@ -95,14 +95,14 @@ pub(crate) fn template_id_of(mount: u32) -> u32 {
         .expect("a mount id comes from `intern`")
 }
 
-/// The template_id of `template`, if a mount has resolved to it.
+/// The template id of `template`, if a mount has resolved to it.
 pub(crate) fn template_id(template: &str) -> Option<u32> {
     (0..templates_interned())
         .map(|template_id| template_id as u32)
         .find(|&template_id| template_of(template_id) == template)
 }
 
-/// The number of template_ids handed out so far.
+/// The number of template ids handed out so far.
 static TEMPLATES_INTERNED: AtomicUsize = AtomicUsize::new(0);
 
 /// The most mounts the program can have: see [`mount_bound`].
@@ -157,7 +157,7 @@ pub(crate) fn all_mounts() -> Vec<Mount> {
     table().mounts.clone()
 }
 
-/// The full template of template_id `template_id`.
+/// The full template of `template_id`.
 pub(crate) fn template_of(template_id: u32) -> &'static str {
     templates()
         .get(template_id)
@@ -170,7 +170,7 @@ pub(crate) fn templates_interned() -> usize {
     TEMPLATES_INTERNED.load(Ordering::Acquire)
 }
 
-/// The template_ids of the resolved mounts of `route`, without repeats.
+/// The template ids of the resolved mounts of `route`, without repeats.
 pub(crate) fn template_ids_of(route: &'static RouteInfo) -> Vec<u32> {
     let mut template_ids: Vec<u32> = table()
         .mounts
