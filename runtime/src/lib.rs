@@ -129,6 +129,30 @@ pub mod __private;
 ///
 /// If your crate reaches route-labels under another name, say where:
 /// `#[route_labels::register(crate = my_reexports::route_labels)]`.
+///
+/// # Rejected at compile time
+///
+/// Each is a spanned error that points at the offending tokens, with the
+/// handler still emitted beside it; `tests/ui/` holds every case and its
+/// message.
+///
+/// | mistake | message |
+/// |---|---|
+/// | `#[register]` below the actix-web attribute, or with none | must sit above an actix-web route attribute such as `#[get("/path")]` |
+/// | on a struct, or on a method taking `self` | applies to a free `fn` handler |
+/// | `#[get(CONST_PATH)]` | expected a string literal path, found `CONST_PATH` |
+/// | `"/search?q={q}"`, `"/docs#intro"` | route templates cannot contain `?` / `#` |
+/// | `"/users/{id"`, `"/users/{id:[0-9+}"` | actix-web would reject this route template: *actix-router's own reason* |
+/// | two route attributes without `#[routes]` | a handler takes one actix-web route attribute |
+/// | `route_of!(handler)` without `#[register]` | `handler` is not a registered route handler; add `#[route_labels::register]` |
+/// | `route_of!` on a `#[routes]` handler with several templates | `route_of!` needs a handler with one template |
+/// | `Route::from("/x")`, `String::into()` | no such conversion exists |
+/// | `resource!("/users/{id")`, `resource!("/search?q={q}")` | as for `#[register]` |
+/// | `resource!(PATH)` | expected a string literal template, found `PATH` |
+/// | `post!("/like")` | the path goes to the builder that mounts the route: `.route("/like", post!().to(..))` |
+///
+/// Generated code uses absolute paths only and is clean under
+/// `#![deny(warnings, clippy::pedantic)]` (`tests/lints.rs`).
 pub use route_labels_macros::register;
 
 /// Derives [`ClosedLabelValue`](trait@ClosedLabelValue) for an enum whose
