@@ -20,3 +20,38 @@ pub struct ReadmeDoctests;
 #[cfg(doctest)]
 #[doc = include_str!("../docs/native-histograms.md")]
 pub struct NativeHistogramsDoctests;
+
+/// The examples of docs/metrics.md, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/metrics.md")]
+pub struct MetricsDoctests;
+
+/// The examples of docs/routing.md, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/routing.md")]
+pub struct RoutingDoctests;
+
+/// The examples of docs/custom-metrics.md, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/custom-metrics.md")]
+pub struct CustomMetricsDoctests;
+
+/// The examples of docs/running-at-scale.md, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/running-at-scale.md")]
+pub struct RunningAtScaleDoctests;
+
+/// The examples of docs/conformance.md, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/conformance.md")]
+pub struct ConformanceDoctests;
+
+/// The examples of docs/limits.md, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/limits.md")]
+pub struct LimitsDoctests;
+
+/// The examples of docs/migrating-from-actix-web-prom.md, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/migrating-from-actix-web-prom.md")]
+pub struct MigratingFromActixWebPromDoctests;
