@@ -167,7 +167,7 @@ pub struct Report {
     pub route_labels: Phase,
     /// The naive server, flooded second.
     pub naive: Phase,
-    /// [`HttpMetrics::max_series`] after the flood: the most sample lines
+    /// [`HttpMetrics::max_samples`] after the flood: the most sample lines
     /// route-labels' HTTP metrics can ever expose.
     pub max_series: u64,
 }

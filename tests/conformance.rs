@@ -109,7 +109,7 @@ fn every_option() -> HttpMetricsBuilder {
         .url_scheme(true)
         .protocol_version(true)
         .error_type(true)
-        .methods(["PROPFIND", "QUERY"])
+        .extra_methods(["PROPFIND", "QUERY"])
         .body_sizes(DEFAULT_BODY_SIZE_BUCKETS)
 }
 
@@ -454,7 +454,7 @@ async fn errors_beyond_the_status_slots_stay_errors() {
 /// buckets; any other token is `_OTHER`; case matters.
 #[actix_web::test]
 async fn declared_methods_get_a_label_and_nothing_else_does() {
-    let builder = HttpMetrics::builder().methods(["PROPFIND", "QUERY"]);
+    let builder = HttpMetrics::builder().extra_methods(["PROPFIND", "QUERY"]);
     let (app, registry, metrics) = start(builder).await;
     let method = |m: &str| Method::from_bytes(m.as_bytes()).unwrap();
     let req = |m: &str, uri: &str| TestRequest::default().method(method(m)).uri(uri);
@@ -497,7 +497,7 @@ async fn declared_methods_get_a_label_and_nothing_else_does() {
 fn invalid_methods_are_refused_with_the_reason() {
     let refused = |methods: &[&str]| {
         HttpMetrics::builder()
-            .methods(methods.iter().copied())
+            .extra_methods(methods.iter().copied())
             .build(&mut Registry::default())
             .unwrap_err()
     };
@@ -514,7 +514,7 @@ fn invalid_methods_are_refused_with_the_reason() {
     }
     let many: Vec<String> = (0..33).map(|i| format!("M{i}")).collect();
     let err = HttpMetrics::builder()
-        .methods(many)
+        .extra_methods(many)
         .build(&mut Registry::default())
         .unwrap_err();
     assert!(matches!(err, BuildError::TooManyMethods(33)), "{err:?}");

@@ -111,7 +111,7 @@ fn metrics(registry: &mut Registry) -> HttpMetrics {
         .url_scheme(true)
         .protocol_version(true)
         .error_type(true)
-        .methods([EXTRA_METHOD])
+        .extra_methods([EXTRA_METHOD])
         .body_sizes(DEFAULT_BODY_SIZE_BUCKETS)
         .exclude(route_of!(health))
         .build(registry)

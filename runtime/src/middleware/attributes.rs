@@ -201,7 +201,7 @@ impl Attributes {
     }
 
     /// The number of method labels: ten, and the extra methods.
-    pub(crate) fn methods(&self) -> usize {
+    pub(crate) fn method_labels(&self) -> usize {
         HttpMethod::ALL.len() + self.extra_methods.len()
     }
 

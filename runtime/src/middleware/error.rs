@@ -37,7 +37,7 @@ pub enum BuildError {
         /// Why it was refused.
         reason: &'static str,
     },
-    /// More extra methods than [`HttpMetricsBuilder::methods`](crate::HttpMetricsBuilder::methods) keeps.
+    /// More extra methods than [`HttpMetricsBuilder::extra_methods`](crate::HttpMetricsBuilder::extra_methods) keeps.
     TooManyMethods(usize),
     /// An excluded route is not a registration: a [`RouteInfo`](crate::RouteInfo)
     /// built by hand rather than taken from [`route_of!`](crate::route_of).

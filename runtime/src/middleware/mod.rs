@@ -308,7 +308,7 @@ impl HttpMetricsBuilder {
     /// # actix_web::rt::System::new().block_on(async {
     /// let mut registry = prometheus_client::registry::Registry::default();
     /// let metrics = route_labels::HttpMetrics::builder()
-    ///     .methods(["PROPFIND", "QUERY"])
+    ///     .extra_methods(["PROPFIND", "QUERY"])
     ///     .build(&mut registry)?;
     /// let app = test::init_service(App::new().wrap(metrics)).await;
     /// let propfind = Method::from_bytes(b"PROPFIND")?;
@@ -320,7 +320,7 @@ impl HttpMetricsBuilder {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// # }).unwrap();
     /// ```
-    pub fn methods<M: Into<String>>(mut self, methods: impl IntoIterator<Item = M>) -> Self {
+    pub fn extra_methods<M: Into<String>>(mut self, methods: impl IntoIterator<Item = M>) -> Self {
         self.methods = methods.into_iter().map(Into::into).collect();
         self
     }
@@ -550,7 +550,7 @@ impl HttpMetricsBuilder {
             Some(prefix) => format!("{prefix}_{base}"),
             None => base.to_owned(),
         };
-        let methods = attributes.methods();
+        let methods = attributes.method_labels();
         let shared = Arc::new(Shared {
             names: Names {
                 duration: name("http_server_request_duration"),
@@ -815,7 +815,7 @@ impl HttpMetrics {
     /// the optional labels [`url_scheme`](HttpMetricsBuilder::url_scheme),
     /// [`protocol_version`](HttpMetricsBuilder::protocol_version) and
     /// [`error_type`](HttpMetricsBuilder::error_type), extra
-    /// [`methods`](HttpMetricsBuilder::methods), routes left out
+    /// [`extra_methods`](HttpMetricsBuilder::extra_methods), routes left out
     /// ([`exclude`](HttpMetricsBuilder::exclude),
     /// [`exclude_handler`](HttpMetricsBuilder::exclude_handler)),
     /// [`body_sizes`](HttpMetricsBuilder::body_sizes), and native

@@ -154,7 +154,7 @@ fn count_of<'a>(
 #[derive(Debug)]
 pub(crate) struct MountCells {
     /// Method labels, in label order.
-    pub(crate) methods: Vec<u8>,
+    pub(crate) method_labels: Vec<u8>,
     rows: Vec<Row>,
     /// By method label index: the method's row in `rows`, or `NO_ROW`.
     row_of: [u8; MAX_METHOD_LABELS],
@@ -183,7 +183,7 @@ impl MountCells {
             row_of[usize::from(method)] = u8::try_from(row).expect("fewer than 255 method labels");
         }
         Self {
-            methods,
+            method_labels: methods,
             rows,
             row_of,
             excluded,
@@ -196,7 +196,7 @@ impl MountCells {
     }
 
     pub(crate) fn rows(&self) -> impl Iterator<Item = (u8, &Row)> {
-        self.methods.iter().copied().zip(&self.rows)
+        self.method_labels.iter().copied().zip(&self.rows)
     }
 }
 
@@ -209,7 +209,7 @@ fn row_slots(route: &'static RouteInfo, shared: &Shared) -> usize {
 /// when its methods are not known at compile time.
 fn accepted_methods(route: &RouteInfo, attributes: &Attributes) -> Vec<u8> {
     if route.methods().is_empty() {
-        return (0..attributes.methods() as u8).collect();
+        return (0..attributes.method_labels() as u8).collect();
     }
     let mut methods: Vec<u8> = route
         .methods()
@@ -429,7 +429,7 @@ impl Shared {
                 let rows = accepted_methods(route, &self.attributes).len() as u64;
                 (series + mounted * rows * per_row(slots), info + mounted)
             });
-        let bucket_rows = 2 * self.attributes.methods() as u64;
+        let bucket_rows = 2 * self.attributes.method_labels() as u64;
         route_series
             + bucket_rows * per_row(shape.status_slots)
             + self.active.gauges() as u64
