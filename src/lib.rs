@@ -55,3 +55,14 @@ pub struct LimitsDoctests;
 #[cfg(doctest)]
 #[doc = include_str!("../docs/migrating-from-actix-web-prom.md")]
 pub struct MigratingFromActixWebPromDoctests;
+
+/// The example of the route-labels crate's own README, compiled and run as
+/// doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../runtime/README.md")]
+pub struct RuntimeReadmeDoctests;
+
+/// The example of the macros crate's README, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../macros/README.md")]
+pub struct MacrosReadmeDoctests;
