@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, Ordering};
 use crate::cells::native::{
     DURATION_TOP, Histograms, Layout, NativeBuckets, SIZE_TOP, SIZE_ZERO_THRESHOLD,
 };
-use crate::middleware::attributes::{ErrorType, Failure, Outcome};
+use crate::middleware::outcome::{ErrorType, Failure, Outcome};
 
 /// The bucket bounds of a histogram: request durations, or body sizes.
 #[derive(Debug)]
@@ -292,7 +292,9 @@ pub(crate) struct Shape {
     /// Blocks of slots: one per (scheme, version) the labels tell apart.
     pub(crate) variants: usize,
     /// With `error_type` on, a full row counts errors and non-errors in two
-    /// overflow slots, so that `_OTHER` errors stay errors.
+    /// overflow slots, so that `_OTHER` errors stay errors. The switch is
+    /// the attributes' ([`Attributes::error_type`](crate::middleware::attributes::Attributes::error_type)),
+    /// copied here to be read with the rest of the shape per request.
     pub(crate) error_type: bool,
 }
 

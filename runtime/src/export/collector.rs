@@ -14,7 +14,8 @@ use prometheus_client::registry::Unit;
 
 use crate::cells::{Bounds, Histogram, Kind, Reading, Row, SlotLabels, Status};
 use crate::labels::{OTHER, UNMATCHED, UNREGISTERED};
-use crate::middleware::attributes::{ErrorType, ProtocolVersion, Scheme};
+use crate::middleware::attributes::{ProtocolVersion, Scheme};
+use crate::middleware::outcome::ErrorType;
 use crate::middleware::shared::Shared;
 use crate::routing::inventory::RouteInfo;
 use crate::routing::mounts::{self, Mount};

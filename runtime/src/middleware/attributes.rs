@@ -7,9 +7,8 @@
 //!   `X-Forwarded-Proto`.
 //! - `network_protocol_version`: `1.0`, `1.1`, `2` or `3`, from the version
 //!   actix-web's codec parsed.
-//! - `error_type`: the status code for a `5xx` response; for a request that
-//!   failed without a response of its own, one of [`Failure`]'s names;
-//!   `_OTHER` for errors counted in a row's overflow slot.
+//! - `error_type`: whether it is on; its values are a request's
+//!   [outcome](super::outcome).
 //! - the method label: the nine standard methods, the extra methods the app
 //!   declared at build time, and `_OTHER`.
 //!
@@ -20,91 +19,6 @@ use actix_web::dev::ServiceRequest;
 use actix_web::http::Version;
 
 use crate::labels::HttpMethod;
-
-/// Why a request failed without a response status of its own.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-#[repr(u16)]
-pub(crate) enum Failure {
-    /// It did not fail that way: its status says how it went.
-    None = 0,
-    /// The client went away before the last byte (counted as `499`).
-    ClientClosed = 1,
-    /// The handler panicked (counted as `500`).
-    Panic = 2,
-    /// The response body yielded an error half way (counted as `500`).
-    BodyError = 3,
-}
-
-impl Failure {
-    const ALL: [Self; 4] = [Self::None, Self::ClientClosed, Self::Panic, Self::BodyError];
-
-    /// The `error_type` value.
-    pub(crate) const fn as_str(self) -> &'static str {
-        match self {
-            Self::None => "",
-            Self::ClientClosed => "client_closed",
-            Self::Panic => "panic",
-            Self::BodyError => "response_body_error",
-        }
-    }
-}
-
-/// How one request ended: its status, and why it failed if it failed
-/// without one. Packed into the `u16` a status slot is claimed with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Outcome {
-    pub(crate) status: u16,
-    pub(crate) failure: Failure,
-}
-
-/// Status codes are `100..=999`: ten bits.
-const STATUS_BITS: u16 = 10;
-const STATUS_MASK: u16 = (1 << STATUS_BITS) - 1;
-
-impl Outcome {
-    pub(crate) const fn new(status: u16, failure: Failure) -> Self {
-        Self { status, failure }
-    }
-
-    /// The slot key: never 0, since a status code is at least 100.
-    pub(crate) const fn key(self) -> u16 {
-        self.status | (self.failure as u16) << STATUS_BITS
-    }
-
-    pub(crate) fn from_key(key: u16) -> Self {
-        Self {
-            status: key & STATUS_MASK,
-            failure: Failure::ALL[usize::from(key >> STATUS_BITS)],
-        }
-    }
-
-    /// An error in the conventions' sense: a `5xx`, or a failure without
-    /// a status.
-    pub(crate) const fn is_error(self) -> bool {
-        self.status >= 500 || !matches!(self.failure, Failure::None)
-    }
-}
-
-/// The `error_type` label of one series.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum ErrorType {
-    /// A `5xx` response: its status code.
-    Status(u16),
-    Failure(Failure),
-    /// Errors of a row whose status slots were used up.
-    Other,
-}
-
-impl ErrorType {
-    /// The label of requests ending with `outcome`, if they are errors.
-    pub(crate) fn of(outcome: Outcome) -> Option<Self> {
-        match outcome.failure {
-            Failure::None if outcome.status >= 500 => Some(Self::Status(outcome.status)),
-            Failure::None => None,
-            failure => Some(Self::Failure(failure)),
-        }
-    }
-}
 
 /// `url_scheme`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -173,6 +87,7 @@ pub(crate) const MAX_METHOD_LABELS: usize = HttpMethod::ALL.len() + MAX_EXTRA_ME
 pub(crate) struct Attributes {
     url_scheme: bool,
     protocol_version: bool,
+    error_type: bool,
     /// Methods beyond the nine, in label order after `_OTHER`.
     extra_methods: Box<[Box<str>]>,
     /// Schemes told apart: 2 with `url_scheme`, else 1.
@@ -185,11 +100,13 @@ impl Attributes {
     pub(crate) fn new(
         url_scheme: bool,
         protocol_version: bool,
+        error_type: bool,
         extra_methods: Box<[Box<str>]>,
     ) -> Self {
         Self {
             url_scheme,
             protocol_version,
+            error_type,
             extra_methods,
             schemes: if url_scheme { Scheme::ALL.len() } else { 1 },
             versions: if protocol_version {
@@ -237,6 +154,11 @@ impl Attributes {
             Some(method) => method.as_str(),
             None => &self.extra_methods[index - HttpMethod::ALL.len()],
         }
+    }
+
+    /// Whether failures carry `error_type`.
+    pub(crate) fn error_type(&self) -> bool {
+        self.error_type
     }
 
     /// The number of variants: 1 with neither scheme nor version on, 8 with
@@ -321,7 +243,7 @@ mod tests {
 
     #[test]
     fn variants_cover_every_scheme_and_version_once() {
-        let attributes = Attributes::new(true, true, Box::default());
+        let attributes = Attributes::new(true, true, false, Box::default());
         let mut seen = std::collections::BTreeSet::new();
         for variant in 0..attributes.variants() as u8 {
             seen.insert((
@@ -330,7 +252,7 @@ mod tests {
             ));
         }
         assert_eq!(seen.len(), 8);
-        let plain = Attributes::new(false, false, Box::default());
+        let plain = Attributes::new(false, false, false, Box::default());
         assert_eq!(plain.variants(), 1);
         assert_eq!(plain.scheme_of(0), None);
         for method in 0..12 {
@@ -347,7 +269,12 @@ mod tests {
 
     #[test]
     fn extra_methods_follow_the_standard_labels() {
-        let attributes = Attributes::new(false, false, ["PROPFIND".into(), "QUERY".into()].into());
+        let attributes = Attributes::new(
+            false,
+            false,
+            false,
+            ["PROPFIND".into(), "QUERY".into()].into(),
+        );
         assert_eq!(attributes.declared_method("GET"), 0);
         assert_eq!(attributes.declared_method("PROPFIND"), 10);
         assert_eq!(attributes.method_label(11), "QUERY");

@@ -6,9 +6,9 @@ use std::rc::Rc;
 
 use crate::cells::Observation;
 use crate::labels::CLIENT_CLOSED_REQUEST;
-use crate::middleware::attributes::Failure;
 use crate::middleware::body_sizes::BodySizes;
 use crate::middleware::clock;
+use crate::middleware::outcome::Failure;
 use crate::middleware::shared::Target;
 use crate::middleware::worker::Worker;
 use crate::routing::claim::{Claim, Watch};

@@ -5,6 +5,7 @@
 //!   share: the rows, the app's mounts, the bound;
 //! - [`attributes`]: the optional OpenTelemetry attributes (scheme,
 //!   protocol version, error type) and extra methods, their closed sets;
+//!   [`outcome`]: what a request ended with, and its `error_type`;
 //! - [`service`]: the `Transform`, the per-worker service and the future of a
 //!   request; [`in_flight`]: a request's life as a state type;
 //!   [`body`]: the response body that counts the request at its last byte;
@@ -19,6 +20,7 @@ pub(crate) mod body_sizes;
 pub(crate) mod clock;
 pub(crate) mod error;
 pub(crate) mod in_flight;
+pub(crate) mod outcome;
 pub(crate) mod service;
 pub(crate) mod shared;
 pub(crate) mod worker;
@@ -534,6 +536,7 @@ impl HttpMetricsBuilder {
         let attributes = Attributes::new(
             self.url_scheme,
             self.protocol_version,
+            self.error_type,
             self.methods.iter().map(|m| m.as_str().into()).collect(),
         );
         let shape = Shape {
@@ -544,7 +547,7 @@ impl HttpMetricsBuilder {
                 .map(|sizes| Bounds::sizes(sizes, self.histograms, &self.native_buckets)),
             status_slots: self.status_codes_per_route,
             variants: attributes.variants(),
-            error_type: self.error_type,
+            error_type: attributes.error_type(),
         };
         let name = |base: &str| match &self.prefix {
             Some(prefix) => format!("{prefix}_{base}"),

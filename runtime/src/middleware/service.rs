@@ -12,11 +12,11 @@ use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::StatusCode;
 
 use crate::middleware::HttpMetrics;
-use crate::middleware::attributes::Failure;
 use crate::middleware::body::MeteredBody;
 use crate::middleware::body_sizes;
 use crate::middleware::clock;
 use crate::middleware::in_flight::InFlight;
+use crate::middleware::outcome::Failure;
 use crate::middleware::shared::Target;
 use crate::middleware::worker::Worker;
 use crate::routing::claim::Claim;
