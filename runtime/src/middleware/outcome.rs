@@ -88,3 +88,19 @@ impl ErrorType {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_outcome_survives_its_key() {
+        for failure in Failure::ALL {
+            for status in [100, 200, 499, 500, 999] {
+                let outcome = Outcome::new(status, failure);
+                assert_ne!(outcome.key(), 0);
+                assert_eq!(Outcome::from_key(outcome.key()), outcome);
+            }
+        }
+    }
+}
