@@ -27,6 +27,11 @@ use crate::routing::services::RegisteredService;
 
 /// The supertrait that seals [`Registered`](crate::Registered): only
 /// `#[register]` implements it.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` implements `Registered` by hand; only `#[route_labels::register]` does",
+    label = "not a handler registered with `#[route_labels::register]`",
+    note = "a registration is made by `#[route_labels::register]` on the handler, which records it in the inventory"
+)]
 pub trait Sealed {}
 
 /// A registration: `#[register]` and the builder macros make their
