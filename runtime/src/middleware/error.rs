@@ -67,7 +67,7 @@ impl fmt::Display for BuildError {
             Self::TooManyMethods(count) => write!(
                 f,
                 "{count} extra methods given, at most {} are kept apart",
-                crate::middleware::MAX_EXTRA_METHODS
+                crate::middleware::attributes::MAX_EXTRA_METHODS
             ),
             Self::NotRegistered(route) => write!(
                 f,

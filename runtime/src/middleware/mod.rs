@@ -39,7 +39,7 @@ use crate::middleware::error::BuildError;
 use crate::middleware::shared::{Names, Shared};
 use crate::routing::inventory::{RouteInfo, registrations, routes};
 
-pub(crate) use crate::middleware::attributes::MAX_EXTRA_METHODS;
+use crate::middleware::attributes::MAX_EXTRA_METHODS;
 
 /// The request duration buckets of the OpenTelemetry HTTP semantic
 /// conventions, in seconds.
