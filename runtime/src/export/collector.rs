@@ -327,30 +327,18 @@ impl HttpCollector {
 /// reached yet, as declared.
 fn route_info_series(shared: &Shared, mounts: &[Mount]) -> Vec<RouteInfoLabels> {
     let app = shared.app();
-    // An app built through `HttpMetrics::app` lists its own mounts, and the
-    // mounts its requests resolved (route builders'); otherwise every mount
-    // of the process.
-    let in_app = |id: usize| {
-        let id = u32::try_from(id).expect("mount ids fit in u32");
-        !app.built || app.mounts.contains(&id) || shared.mounts.get(id).is_some()
-    };
     let mut mounted: Vec<(&'static str, &'static str, &'static RouteInfo)> = mounts
         .iter()
         .enumerate()
-        .filter(|&(id, m)| in_app(id) && !shared.is_excluded(m.route))
+        .filter(|&(id, m)| {
+            let id = u32::try_from(id).expect("mount ids fit in u32");
+            app.lists(id, shared.mounts.get(id).is_some()) && !shared.is_excluded(m.route)
+        })
         .map(|(_, m)| (mounts::template_of(m.template), m.route.handler(), m.route))
         .collect();
     mounted.sort_unstable_by_key(|&(template, handler, _)| (template, handler));
     mounted.dedup_by_key(|&mut (template, handler, _)| (template, handler));
-    let unresolved: Vec<&'static RouteInfo> = if app.built {
-        app.pending
-            .iter()
-            .map(|&(route, _)| route)
-            .filter(|route| !mounted.iter().any(|m| std::ptr::eq(m.2, *route)))
-            .collect()
-    } else {
-        mounts::unresolved_routes()
-    };
+    let unresolved = app.unresolved(|route| mounted.iter().any(|m| std::ptr::eq(m.2, route)));
     drop(app);
     let unresolved = unresolved
         .into_iter()

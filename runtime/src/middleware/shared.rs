@@ -57,14 +57,14 @@ pub(crate) struct Shared {
 #[derive(Debug, Default)]
 pub(crate) struct AppMounts {
     /// Whether the app was built through `HttpMetrics::app`.
-    pub(crate) built: bool,
+    built: bool,
     /// The mounts of its `#[register]` handlers, by id, without repeats.
-    pub(crate) mounts: Vec<u32>,
+    mounts: Vec<u32>,
     /// The mounts by full template, for requests no mount claimed.
     by_template: HashMap<&'static str, Vec<u32>>,
     /// Its route builders' places, whose full template is learnt at their
     /// first request, with the most of each one build had.
-    pub(crate) pending: Vec<(&'static RouteInfo, usize)>,
+    pending: Vec<(&'static RouteInfo, usize)>,
     /// Each `resource!` built, and whether its own mount only answers what
     /// its routes refuse (every route of it is a route builder, which
     /// claims its own mount, and it has no handler, default service or
@@ -121,6 +121,40 @@ impl AppMounts {
                 None => self.resources.push((resource, only_refuses)),
             }
         }
+    }
+
+    /// Whether the route info lists mount `id` (its cells exist once it has
+    /// served a request): an app built through `HttpMetrics::app` lists its
+    /// own mounts and those its requests resolved (route builders');
+    /// otherwise every mount of the process.
+    pub(crate) fn lists(&self, id: u32, has_cells: bool) -> bool {
+        !self.built || self.mounts.contains(&id) || has_cells
+    }
+
+    /// The registrations whose mounts no request has resolved yet, which
+    /// `mounted` does not hold: the app's route builders' places, or without
+    /// `HttpMetrics::app` the process's.
+    pub(crate) fn unresolved(
+        &self,
+        mounted: impl Fn(&'static RouteInfo) -> bool,
+    ) -> Vec<&'static RouteInfo> {
+        if self.built {
+            self.pending
+                .iter()
+                .map(|&(route, _)| route)
+                .filter(|route| !mounted(route))
+                .collect()
+        } else {
+            mounts::unresolved_routes()
+        }
+    }
+
+    /// The full templates of the app's `#[register]` mounts.
+    #[cfg(feature = "introspection")]
+    pub(crate) fn templates(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.mounts
+            .iter()
+            .map(|&id| mounts::template_of(mounts::template_id_of(id)))
     }
 
     /// The status slots of each row of a mount of `route`: one for a

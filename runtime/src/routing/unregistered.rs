@@ -20,7 +20,6 @@ use actix_web::introspection::{IntrospectionNode, IntrospectionTree, ResourceTyp
 use actix_web::{HttpResponse, web};
 
 use crate::middleware::shared::Shared;
-use crate::routing::mounts;
 use crate::routing::services;
 
 /// The path of the one request the app is asked once it is built.
@@ -65,13 +64,7 @@ pub(crate) fn resource(shared: Arc<Shared>) -> impl HttpServiceFactory {
 /// The resources of `root` that nothing of route-labels serves, by full
 /// template, sorted.
 fn unregistered(shared: &Shared, root: &IntrospectionNode) -> Vec<String> {
-    let app = shared.app();
-    let registered: Vec<String> = app
-        .mounts
-        .iter()
-        .map(|&id| normalize(mounts::template_of(mounts::template_id_of(id))))
-        .collect();
-    drop(app);
+    let registered: Vec<String> = shared.app().templates().map(normalize).collect();
     let key = std::ptr::from_ref(shared) as usize;
     let mut found = Vec::new();
     let mut stack = vec![root];
