@@ -426,15 +426,7 @@ fn the_compat_rules_give_actix_web_prom_series_and_its_dashboard_works_on_them()
 /// Every rule of the file was loaded, evaluates without error, and records
 /// one of actix-web-prom's names.
 fn rule_problems(prometheus: &Prometheus) -> Vec<String> {
-    let groups = prometheus
-        .api("rules", &[("type", "record")])
-        .expect("the rules API answers");
-    let rules: Vec<Value> = groups["groups"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|group| group["rules"].as_array().cloned().unwrap_or_default())
-        .collect();
+    let rules = prometheus.recording_rules(None);
     let mut found = Vec::new();
     let names: BTreeSet<&str> = rules.iter().filter_map(|r| r["name"].as_str()).collect();
     if names != BTreeSet::from(RECORDED) {

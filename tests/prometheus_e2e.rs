@@ -1009,16 +1009,7 @@ fn the_dashboard_and_the_recording_rules_read_only_what_the_library_exports() {
     // other rules' results. The classic group's: this Prometheus ingests no
     // native histograms, which the native group reads
     // (tests/prometheus_native.rs checks that one).
-    let rules = prometheus
-        .api("rules", &[("type", "record")])
-        .expect("the rules API answers");
-    let rules: Vec<Value> = rules["groups"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|group| group["name"] == "route-labels")
-        .flat_map(|group| group["rules"].as_array().cloned().unwrap_or_default())
-        .collect();
+    let rules = prometheus.recording_rules(Some("route-labels"));
     assert!(rules.len() >= 5, "{rules:?}");
     let recorded: BTreeSet<String> = rules
         .iter()

@@ -881,16 +881,7 @@ fn recorded_after(prometheus: &Prometheus, rule: &str, after: f64) -> Result<Vec
 
 /// The native group's rules as this Prometheus loaded them.
 fn native_rules(prometheus: &Prometheus) -> Vec<Value> {
-    let rules = prometheus
-        .api("rules", &[("type", "record")])
-        .expect("the rules API answers");
-    rules["groups"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|group| group["name"] == NATIVE_GROUP)
-        .flat_map(|group| group["rules"].as_array().cloned().unwrap_or_default())
-        .collect()
+    prometheus.recording_rules(Some(NATIVE_GROUP))
 }
 
 /// A rule's sample for `job` and `route`.

@@ -795,14 +795,9 @@ fn wait_for_rules(
 
 /// The recording rules whose last evaluation failed, with Prometheus' error.
 fn failing_rules(prometheus: &Prometheus) -> Vec<String> {
-    let rules = prometheus
-        .api("rules", &[("type", "record")])
-        .expect("the rules API answers");
-    rules["groups"]
-        .as_array()
+    prometheus
+        .recording_rules(None)
         .into_iter()
-        .flatten()
-        .flat_map(|group| group["rules"].as_array().cloned().unwrap_or_default())
         .filter(|rule| rule["health"] == "err")
         .map(|rule| format!("{}: {}", rule["name"], rule["lastError"]))
         .collect()

@@ -433,6 +433,22 @@ impl Prometheus {
         }
     }
 
+    /// The recording rules as this Prometheus loaded them, of the group
+    /// named `group`, or of every group: each as the rules API describes it
+    /// (`name`, `health`, `lastError`, ...).
+    pub fn recording_rules(&self, group: Option<&str>) -> Vec<Value> {
+        let rules = self
+            .api("rules", &[("type", "record")])
+            .expect("the rules API answers");
+        rules["groups"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|g| group.is_none_or(|name| g["name"] == name))
+            .flat_map(|g| g["rules"].as_array().cloned().unwrap_or_default())
+            .collect()
+    }
+
     /// An instant query at `time` (Unix seconds as Prometheus prints them),
     /// or now: the `result` array.
     pub fn query(&self, expr: &str, time: Option<&str>) -> Result<Vec<Value>, ApiError> {
