@@ -135,35 +135,13 @@ where
     }
 }
 
-/// Scrapes `/metrics` with `accept`: content type and body.
-async fn scrape<S, B>(app: &S, accept: Option<&str>) -> (String, Vec<u8>)
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    let mut req = TestRequest::get().uri("/metrics");
-    if let Some(accept) = accept {
-        req = req.insert_header(("accept", accept));
-    }
-    let res = test::call_service(app, req.to_request()).await;
-    assert_eq!(res.status(), 200, "scrape with {accept:?}");
-    let content_type = res
-        .headers()
-        .get("content-type")
-        .expect("a content type")
-        .to_str()
-        .unwrap()
-        .to_owned();
-    (content_type, test::read_body(res).await.to_vec())
-}
-
 /// Scrapes in Prometheus' protobuf format and decodes it.
 async fn scrape_protobuf<S, B>(app: &S) -> Vec<MetricFamily>
 where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody,
 {
-    let (content_type, body) = scrape(app, Some(PROMETHEUS_NATIVE)).await;
+    let (content_type, body) = common::scrape_bytes(app, Some(PROMETHEUS_NATIVE)).await;
     assert_protobuf_content_type(&content_type);
     protobuf::decode(&body)
 }
@@ -380,7 +358,7 @@ async fn each_mode_serves_prometheus_the_format_it_asks_for() {
             (PROMETHEUS_CLASSIC, OPENMETRICS_CONTENT_TYPE),
             ("text/plain;version=0.0.4", PROMETHEUS_TEXT_CONTENT_TYPE),
         ] {
-            let (got, body) = scrape(&app, Some(accept)).await;
+            let (got, body) = common::scrape_bytes(&app, Some(accept)).await;
             assert_eq!(got, content_type, "{mode:?} {accept}");
             let text = String::from_utf8(body).expect("a text format");
             assert_eq!(
@@ -430,7 +408,7 @@ async fn q_values_decide_between_protobuf_and_text() {
         (om, named(&PROTOBUF.replace("delimited", "text,*/*"))),
     ];
     for (expected, accept) in cases {
-        let (content_type, body) = scrape(&app, accept.as_deref()).await;
+        let (content_type, body) = common::scrape_bytes(&app, accept.as_deref()).await;
         assert_eq!(content_type, expected, "Accept: {accept:?}");
         if expected == pb {
             assert!(!protobuf::decode(&body).is_empty(), "Accept: {accept:?}");
@@ -521,7 +499,7 @@ async fn native_durations_count_every_request_once() {
         }
         let families = scrape_protobuf(&app).await;
         // Between the two scrapes, only the scrapes' own series changes.
-        let (_, text) = scrape(&app, None).await;
+        let (_, text) = common::scrape_bytes(&app, None).await;
         let samples = common::samples(&String::from_utf8(text).unwrap());
 
         let (first, last) = window(2, DURATION_WINDOW);
@@ -697,7 +675,7 @@ async fn the_bounds_hold_under_a_flood() {
         );
 
         for accept in [None, Some("text/plain;version=0.0.4")] {
-            let (_, body) = scrape(&app, accept).await;
+            let (_, body) = common::scrape_bytes(&app, accept).await;
             let text = String::from_utf8(body).unwrap();
             let exposed = text
                 .lines()

@@ -139,12 +139,26 @@ where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody,
 {
+    let (content_type, body) = scrape_bytes(app, accept).await;
+    (
+        content_type,
+        String::from_utf8(body).expect("utf-8 exposition"),
+    )
+}
+
+/// Scrapes `/metrics` with `accept` (a text or a binary format): the
+/// content type and the body.
+pub async fn scrape_bytes<S, B>(app: &S, accept: Option<&str>) -> (String, Vec<u8>)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
     let mut req = test::TestRequest::get().uri("/metrics");
     if let Some(accept) = accept {
         req = req.insert_header(("accept", accept));
     }
     let res = test::call_service(app, req.to_request()).await;
-    assert_eq!(res.status(), 200);
+    assert_eq!(res.status(), 200, "scrape with {accept:?}");
     let content_type = res
         .headers()
         .get("content-type")
@@ -152,11 +166,7 @@ where
         .to_str()
         .unwrap()
         .to_owned();
-    let body = test::read_body(res).await;
-    (
-        content_type,
-        String::from_utf8(body.to_vec()).expect("utf-8 exposition"),
-    )
+    (content_type, test::read_body(res).await.to_vec())
 }
 
 /// Scrapes `/metrics` in OpenMetrics text and parses it.
