@@ -169,7 +169,7 @@ pub struct Report {
     pub naive: Phase,
     /// [`HttpMetrics::max_samples`] after the flood: the most sample lines
     /// route-labels' HTTP metrics can ever expose.
-    pub max_series: u64,
+    pub max_samples: u64,
 }
 
 /// Runs the demo: starts both servers, floods route-labels then naive, calls
@@ -230,7 +230,7 @@ pub fn run(
         requests: options.requests,
         route_labels,
         naive,
-        max_series: metrics.max_samples(),
+        max_samples: metrics.max_samples(),
     })
 }
 
@@ -431,7 +431,7 @@ impl fmt::Display for Report {
             } else {
                 "at the end, but NOT flat across checkpoints"
             },
-            Count(self.max_series),
+            Count(self.max_samples),
             Bytes(bounded.last().bytes),
             Growth(bounded.last().rss_growth),
         )

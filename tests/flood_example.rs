@@ -58,9 +58,9 @@ fn naive_series_grow_with_requests_and_route_labels_series_stay_flat() {
         "route-labels series: {bounded:?}"
     );
     assert!(
-        report.route_labels.last().series <= report.max_series,
+        report.route_labels.last().series <= report.max_samples,
         "{bounded:?} > {}",
-        report.max_series
+        report.max_samples
     );
     assert!(
         report.route_labels.last().series * 10 < report.naive.last().series,

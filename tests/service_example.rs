@@ -143,8 +143,8 @@ fn traffic() -> Vec<Call> {
         Call::new("GET", "/health/", 200, "/health").event("Healthy"),
         Call::new("POST", "/health", 405, "/health"),
         Call::new("HEAD", "/health", 405, "/health"),
-        // The metrics endpoint is labelled by its own path; a method it does
-        // not declare is `unregistered`, as for any registered route.
+        // The metrics endpoint is labelled by its own path, its own `405`
+        // to a method it does not serve too, as for any `resource!`.
         Call::new("GET", "/metrics/", 200, METRICS),
         Call::new("POST", "/metrics", 405, METRICS),
         // Services that are not handlers, under their labels: static files

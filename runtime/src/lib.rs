@@ -27,10 +27,11 @@
 //! let metrics = HttpMetrics::new(&mut registry)?;
 //! let registry = Arc::new(registry);
 //! let app = move || {
-//!     App::new()
-//!         .service(get_account)
-//!         .service(MetricsEndpoint::new("/metrics", registry.clone()))
-//!         .wrap(metrics.clone())
+//!     metrics.app(
+//!         App::new()
+//!             .service(get_account)
+//!             .service(MetricsEndpoint::new("/metrics", registry.clone())),
+//!     )
 //! };
 //! // actix_web::HttpServer::new(app).bind(("127.0.0.1", 8080))?.run().await
 //! # let _ = app;
@@ -99,7 +100,8 @@ pub mod __private;
 ///
 /// Accepts `#[get]`, `#[post]`, `#[put]`, `#[delete]`, `#[patch]`, `#[head]`,
 /// `#[options]`, `#[trace]`, `#[connect]`, `#[query]`, `#[route(..)]` and
-/// `#[routes]`. It emits the handler's [`RouteInfo`], implements
+/// `#[routes]` (`QUERY` is counted as `_OTHER` unless declared with
+/// [`extra_methods`](HttpMetricsBuilder::extra_methods)). It emits the handler's [`RouteInfo`], implements
 /// [`Registered`] for it (so [`route_of!`] works), and registers the
 /// handler's resource as actix-web's attribute would (same name, method
 /// guard, guards and `wrap`s), with a node of the app's resource map that

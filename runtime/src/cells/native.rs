@@ -36,7 +36,8 @@ pub enum Histograms {
     #[default]
     Classic,
     /// Native buckets only, which only Prometheus' protobuf format carries
-    /// (feature `protobuf`): one sample per series in a Prometheus with
+    /// (feature `protobuf`; without it, `build` logs a warning, as no
+    /// scrape can carry them): one sample per series in a Prometheus with
     /// native histograms on. A text scrape carries each series' count and
     /// sum, as its `+Inf` bucket, `_count` and `_sum`: the text formats have
     /// no native buckets, and an exposition without buckets is no error.

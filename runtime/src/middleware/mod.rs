@@ -82,8 +82,12 @@ pub const DEFAULT_STATUS_CODES_PER_ROUTE: usize = 8;
 /// HTTP server metrics whose `http_route` label can only take the templates
 /// of registered handlers, `unmatched` and `unregistered`.
 ///
-/// Cloning is cheap (one `Arc`); wrap the app with a clone in every worker.
-/// Register it last so it is the outermost middleware and times everything.
+/// Cloning is cheap (one `Arc`): wrap each worker's app with
+/// [`app`](Self::app) (a clone per worker), which makes the metrics the
+/// outermost middleware, so they time everything, and tells them the app's
+/// mounts when it is built. `.wrap(metrics)` works too, but then learns
+/// mounts at their first request, and the route info and
+/// [`max_samples`](Self::max_samples) cover every app of the process.
 ///
 /// ```
 /// use actix_web::{get, web, App, HttpResponse};
@@ -100,7 +104,7 @@ pub const DEFAULT_STATUS_CODES_PER_ROUTE: usize = 8;
 /// let mut registry = Registry::default();
 /// let metrics = HttpMetrics::new(&mut registry).unwrap();
 /// let app = actix_web::test::init_service(
-///     App::new().service(web::scope("/v1").service(get_member)).wrap(metrics.clone()),
+///     metrics.app(App::new().service(web::scope("/v1").service(get_member))),
 /// )
 /// .await;
 /// let req = actix_web::test::TestRequest::get().uri("/v1/members/7?utm=x").to_request();
@@ -293,7 +297,7 @@ impl HttpMetricsBuilder {
     }
 
     /// Methods beyond the nine standard ones that get a label of their own
-    /// (`WebDAV`'s `PROPFIND`, `QUERY`), as the OpenTelemetry conventions ask
+    /// (`PROPFIND`, the `QUERY` method), as the OpenTelemetry conventions ask
     /// of an app that serves them; any other method stays `_OTHER`. Closed
     /// when the metrics are built: each is a method label, so a row for
     /// every route that accepts it (and for `unmatched` and `unregistered`).
@@ -367,7 +371,10 @@ impl HttpMetricsBuilder {
     /// Leaves the routes of a route builder's handler out of the metrics,
     /// as [`exclude`](Self::exclude) does for a `#[register]` handler:
     /// `get!().to(health)` is left out by `.exclude_handler(health)`, named
-    /// by the function itself, so a typo does not compile.
+    /// by the function itself, so a typo does not compile. The handler is
+    /// known by its type's name: write it as a function, as a closure is
+    /// named after the function it is written in, which every closure
+    /// there shares.
     ///
     /// ```
     /// use actix_web::{test, App, HttpResponse};
@@ -407,9 +414,10 @@ impl HttpMetricsBuilder {
     /// streaming bodies included: the response body as the server sends it
     /// (after any compression inside the app), the request body as the app
     /// reads it; a request body the app does not read to its end counts its
-    /// `Content-Length` when the client declared one. Off by default: each
-    /// request then costs an allocation (its counts), one more when it has a
-    /// body (the stream that counts it), and each series three histograms.
+    /// `Content-Length` when the client declared one. Off by default. When
+    /// on, each request costs an allocation (its counts), one more when it
+    /// has a body (the stream that counts it), and each series three
+    /// histograms.
     ///
     /// # Errors (at [`build`](Self::build))
     ///
@@ -487,7 +495,8 @@ impl HttpMetricsBuilder {
     ///
     /// Nothing about the routes can make it fail: templates repeat across
     /// scopes in every real app, and what each handler is reachable under is
-    /// only known once actix-web routes a request to it.
+    /// known once the app is built through [`HttpMetrics::app`] (a route
+    /// builder's, at its first request).
     ///
     /// # Errors
     ///
@@ -532,6 +541,13 @@ impl HttpMetricsBuilder {
             return Err(BuildError::NotRegistered(route.to_string()));
         }
         warn_if_empty();
+        #[cfg(not(feature = "protobuf"))]
+        if self.histograms.native() {
+            log::warn!(
+                "route-labels: native histograms are on without the `protobuf` feature: \
+                 no scrape can carry their buckets (text formats carry count and sum only)"
+            );
+        }
 
         let attributes = Attributes::new(
             self.url_scheme,
@@ -641,7 +657,9 @@ impl HttpMetrics {
     /// ```
     /// let mut registry = prometheus_client::registry::Registry::default();
     /// let metrics = route_labels::HttpMetrics::new(&mut registry)?;
-    /// actix_web::App::new().wrap(metrics.clone());
+    /// let app = move || metrics.app(actix_web::App::new());
+    /// // actix_web::HttpServer::new(app).bind(("127.0.0.1", 8080))?.run().await
+    /// # let _ = app;
     /// # Ok::<(), route_labels::BuildError>(())
     /// ```
     pub fn new(registry: &mut Registry) -> Result<Self, BuildError> {
@@ -864,12 +882,23 @@ impl HttpMetrics {
     /// native buckets per series besides.
     ///
     /// ```
+    /// use actix_web::{get, test, App, HttpResponse};
+    ///
+    /// #[route_labels::register]
+    /// #[get("/ping")]
+    /// async fn ping() -> HttpResponse { HttpResponse::Ok().finish() }
+    ///
+    /// # actix_web::rt::System::new().block_on(async {
     /// let mut registry = prometheus_client::registry::Registry::default();
-    /// let metrics = route_labels::HttpMetrics::new(&mut registry)?;
-    /// let before = metrics.max_samples();
-    /// // ... any amount of traffic later, the bound holds:
-    /// assert!(before > 0);
-    /// # Ok::<(), route_labels::BuildError>(())
+    /// let metrics = route_labels::HttpMetrics::new(&mut registry).unwrap();
+    /// let app = test::init_service(metrics.app(App::new().service(ping))).await;
+    /// // Final once the app is built: set `sample_limit` from it.
+    /// let bound = metrics.max_samples();
+    /// for _ in 0..100 {
+    ///     test::call_service(&app, test::TestRequest::get().uri("/ping").to_request()).await;
+    /// }
+    /// assert_eq!(metrics.max_samples(), bound);
+    /// # });
     /// ```
     #[must_use]
     pub fn max_samples(&self) -> u64 {

@@ -180,7 +180,8 @@ pub fn refusals(path: &'static str) -> impl HttpServiceFactory {
 /// A resource with a registered call site, from
 /// [`resource!`](crate::resource): actix-web's
 /// [`Resource`](actix_web::Resource), with the same builder methods. Pass it
-/// to `.service(..)`; the stamp is installed then, outside every middleware
+/// to `.service(..)`; the marker that tells the metrics which mount serves a
+/// request is installed then, outside every middleware
 /// the resource's own `wrap` adds, so a request a resource middleware
 /// answers itself (a `401` from an auth check) is still counted under the
 /// resource's route.
@@ -338,7 +339,7 @@ where
         self.answering().map(|r| r.to(handler))
     }
 
-    /// As [`Resource::wrap`](actix_web::Resource::wrap). The stamp stays
+    /// As [`Resource::wrap`](actix_web::Resource::wrap). The marker stays
     /// outside this middleware.
     ///
     /// ```
@@ -373,7 +374,7 @@ where
         self.answering().map(|r| r.wrap(mw))
     }
 
-    /// As [`Resource::wrap_fn`](actix_web::Resource::wrap_fn). The stamp
+    /// As [`Resource::wrap_fn`](actix_web::Resource::wrap_fn). The marker
     /// stays outside this middleware.
     ///
     /// ```

@@ -122,12 +122,14 @@ macro_rules! __route_builder {
 macro_rules! method_macros {
     ($d:tt $($name:ident $site:literal $method:literal $replaces:literal;)*) => {$(
         #[doc = ::core::concat!(
-            "A registered `", $replaces, "`: a ", $method, " route whose call site is ",
+            "A registered `", $replaces, "`: a route for ", $method, " whose call site is ",
             "recorded in the inventory; see [`RouteBuilder`](crate::dev::RouteBuilder).\n\n",
             "A request it serves is counted under the full template the route is mounted ",
             "at, whichever builder mounts it (`Scope::route`, `App::route`, ",
             "`ServiceConfig::route`, `Resource::route`). Replace `", $replaces, "` with `route_labels::",
-            ::core::stringify!($name), "!()`.\n\n",
+            ::core::stringify!($name), "!()`. A method other than the nine standard ones (`QUERY`) ",
+            "is counted as `_OTHER` unless declared with ",
+            "[`extra_methods`](crate::HttpMetricsBuilder::extra_methods).\n\n",
             "```\n",
             "use actix_web::{web, App, HttpResponse};\n\n",
             "async fn handler() -> HttpResponse { HttpResponse::Ok().finish() }\n\n",
