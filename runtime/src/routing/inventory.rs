@@ -144,7 +144,8 @@ impl RouteInfo {
         self.line
     }
 
-    /// The position of this entry in [`routes()`];
+    /// The position of this entry in [`routes()`], for a table of your own
+    /// indexed by registration (`routes().len() + 1` entries);
     /// [`MetricsEndpoint::REGISTRATION`](crate::MetricsEndpoint::REGISTRATION), which is not
     /// in it, comes after the last.
     ///
