@@ -64,30 +64,37 @@ impl Bounds {
         histograms: Histograms,
         native: &NativeBuckets,
     ) -> Self {
-        let layout = histograms.native().then(|| {
-            Layout::new(
-                native.schema,
-                native.zero_threshold,
-                DURATION_TOP,
-                native.max_buckets,
-                NANOS,
-            )
-        });
-        Self::new(classic(seconds, histograms), NANOS, layout)
+        let window = (native.zero_threshold, DURATION_TOP);
+        Self::laid_out(seconds, NANOS, histograms, native, window)
     }
 
     /// Body size bounds for `histograms`, as [`durations`](Self::durations).
     pub(crate) fn sizes(bytes: &[f64], histograms: Histograms, native: &NativeBuckets) -> Self {
+        let window = (SIZE_ZERO_THRESHOLD, SIZE_TOP);
+        Self::laid_out(bytes, 1.0, histograms, native, window)
+    }
+
+    /// Bounds for `histograms`: `classic` in the exported unit, `scale`
+    /// recorded units to one, and native buckets from the zero threshold
+    /// to the top of `window`.
+    fn laid_out(
+        classic: &[f64],
+        scale: f64,
+        histograms: Histograms,
+        native: &NativeBuckets,
+        (zero_threshold, top): (f64, f64),
+    ) -> Self {
         let layout = histograms.native().then(|| {
             Layout::new(
                 native.schema,
-                SIZE_ZERO_THRESHOLD,
-                SIZE_TOP,
+                zero_threshold,
+                top,
                 native.max_buckets,
-                1.0,
+                scale,
             )
         });
-        Self::new(classic(bytes, histograms), 1.0, layout)
+        let classic = if histograms.classic() { classic } else { &[] };
+        Self::new(classic, scale, layout)
     }
 
     fn new(exported: &[f64], scale: f64, native: Option<Layout>) -> Self {
@@ -135,11 +142,6 @@ impl Bounds {
     }
 }
 
-/// The classic bounds for `histograms`: none without classic buckets.
-fn classic(bounds: &[f64], histograms: Histograms) -> &[f64] {
-    if histograms.classic() { bounds } else { &[] }
-}
-
 /// The counts of one histogram: per bucket (not cumulative) and the sum.
 #[derive(Debug)]
 pub(crate) struct Histogram {
@@ -171,13 +173,7 @@ impl Reading {
     pub(crate) fn new(bounds: &Bounds) -> Self {
         Self {
             buckets: bounds.pairs(),
-            native: vec![
-                0;
-                bounds
-                    .native
-                    .as_ref()
-                    .map_or(0, |layout| layout.buckets + 1)
-            ],
+            native: vec![0; bounds.native.as_ref().map_or(0, Layout::cell_count)],
             sum: 0,
         }
     }
@@ -248,27 +244,16 @@ impl Histogram {
         }
     }
 
-    /// The native buckets' counts, zero bucket first; none without them.
-    #[cfg(test)]
-    fn native(&self) -> impl Iterator<Item = u64> + '_ {
-        self.native.iter().map(|cell| cell.load(Ordering::Relaxed))
-    }
-
+    /// What a scrape reads of this histogram alone.
     #[cfg(test)]
     fn snapshot(&self, bounds: &Bounds) -> Snapshot {
-        let buckets: Vec<u64> = self
-            .buckets
-            .iter()
-            .map(|b| b.load(Ordering::Relaxed))
-            .collect();
+        let mut reading = Reading::new(bounds);
+        reading.add(self);
         Snapshot {
-            // Precision: f64 holds integers exactly up to 2^53 (104 days of
-            // summed request time in nanoseconds, 8 PiB of bytes); beyond
-            // that the sum rounds, as any f64 sum does.
-            sum: self.sum.load(Ordering::Relaxed) as f64 / bounds.scale,
-            count: buckets.iter().sum(),
-            buckets,
-            native: self.native().collect(),
+            sum: reading.sum(bounds),
+            count: reading.count(),
+            buckets: reading.buckets.iter().map(|&(_, count)| count).collect(),
+            native: reading.native,
         }
     }
 }

@@ -230,9 +230,15 @@ impl Layout {
         }
     }
 
-    /// The cells one histogram needs: the zero bucket, then the buckets.
+    /// The number of cells one histogram needs: the zero bucket, then the
+    /// buckets.
+    pub(crate) fn cell_count(&self) -> usize {
+        self.buckets + 1
+    }
+
+    /// The cells one histogram needs, zeroed.
     pub(crate) fn cells(&self) -> Box<[AtomicU64]> {
-        (0..=self.buckets).map(|_| AtomicU64::new(0)).collect()
+        (0..self.cell_count()).map(|_| AtomicU64::new(0)).collect()
     }
 
     /// The cell of `value` (recorded unit): 0 for the zero bucket.
@@ -444,7 +450,7 @@ mod tests {
     #[test]
     fn spans_and_deltas() {
         let layout = Layout::new(0, 1.0, 1024.0, 160, 1.0);
-        let mut counts = vec![0_u64; layout.buckets + 1];
+        let mut counts = vec![0_u64; layout.cell_count()];
         counts[0] = 7;
         // Buckets 1, 2, 4 (one gap), 9 (a gap of four).
         counts[1] = 3;

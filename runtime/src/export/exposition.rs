@@ -69,8 +69,8 @@ pub const PROMETHEUS_PROTOBUF_CONTENT_TYPE: &str =
 ///   `application/openmetrics-text;q=0, */*` gets Prometheus text.
 ///
 /// No `Accept` header, or one with no media range that parses, gets
-/// `OpenMetrics`. A header whose every range refuses both formats gets
-/// `406 Not Acceptable`, with a plain-text body that lists the two. Every
+/// `OpenMetrics`. A header whose every range refuses every format offered
+/// gets `406 Not Acceptable`, with a plain-text body that lists them. Every
 /// response carries `Vary: Accept`.
 ///
 /// ```

@@ -103,23 +103,16 @@ impl AppMounts {
                         self.by_template.entry(template).or_default().push(id);
                     }
                 }
-                Built::Pending(route) => *count_of(&mut pending, route) += 1,
+                Built::Pending(route) => *entry(&mut pending, route, 0) += 1,
             }
         }
         for (route, count) in pending {
-            let most = count_of(&mut self.pending, route);
+            let most = entry(&mut self.pending, route, 0);
             *most = (*most).max(count);
         }
         // A resource only refuses while every mount of it in every build does.
         for (resource, only_refuses) in resources {
-            match self
-                .resources
-                .iter_mut()
-                .find(|(r, _)| std::ptr::eq(*r, resource))
-            {
-                Some((_, all)) => *all &= only_refuses,
-                None => self.resources.push((resource, only_refuses)),
-            }
+            *entry(&mut self.resources, resource, true) &= only_refuses;
         }
     }
 
@@ -169,19 +162,20 @@ impl AppMounts {
     }
 }
 
-/// The count of `route` in `counts`, made 0 if it has none.
-fn count_of<'a>(
-    counts: &'a mut Vec<(&'static RouteInfo, usize)>,
+/// The value of `route` in `list`, made `first` if it has none.
+fn entry<'a, T>(
+    list: &'a mut Vec<(&'static RouteInfo, T)>,
     route: &'static RouteInfo,
-) -> &'a mut usize {
-    let index = counts
+    first: T,
+) -> &'a mut T {
+    let index = list
         .iter()
         .position(|(r, _)| std::ptr::eq(*r, route))
         .unwrap_or_else(|| {
-            counts.push((route, 0));
-            counts.len() - 1
+            list.push((route, first));
+            list.len() - 1
         });
-    &mut counts[index].1
+    &mut list[index].1
 }
 
 /// The rows of one mount: one per method label its handler accepts.
@@ -207,7 +201,7 @@ impl MountCells {
         } else {
             accepted_methods(mount.route, &shared.attributes)
         };
-        let slots = row_slots(mount.route, shared);
+        let slots = shared.app().slots_of(mount.route, &shared.shape);
         let rows = methods
             .iter()
             .map(|_| Row::with_slots(&shared.shape, slots))
@@ -232,11 +226,6 @@ impl MountCells {
     pub(crate) fn rows(&self) -> impl Iterator<Item = (u8, &Row)> {
         self.method_labels.iter().copied().zip(&self.rows)
     }
-}
-
-/// The status slots of each row of a mount of `route` in `shared`'s app.
-fn row_slots(route: &'static RouteInfo, shared: &Shared) -> usize {
-    shared.app().slots_of(route, &shared.shape)
 }
 
 /// The distinct method labels a route accepts, in label order: every one
